@@ -1,0 +1,23 @@
+/*
+ * Logging with priorities. To stderr with sd-daemon "<N>" prefixes when
+ * stderr is the journal or a pipe to systemd, plain otherwise. Only the
+ * daemon logs; proto/ and store/ return errors for their callers to log.
+ */
+#ifndef VIBE_LOG_H
+#define VIBE_LOG_H
+
+#include <syslog.h>
+
+/* Call once at start: decides the output format; LEVEL is the lowest
+ * priority still printed (LOG_DEBUG prints all). */
+void log_init(int level);
+
+void vlog(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_err(...) vlog(LOG_ERR, __VA_ARGS__)
+#define log_warn(...) vlog(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) vlog(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...) vlog(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) vlog(LOG_DEBUG, __VA_ARGS__)
+
+#endif

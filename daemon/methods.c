@@ -1,0 +1,66 @@
+/*
+ * The method table: name, parameter spec, flags, handler. The dispatcher
+ * in server.c runs the same steps for every entry; adding a method is
+ * adding a row here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/daemon.h"
+#include "daemon/handlers.h"
+
+static const struct param_spec p_none[] = { { NULL, 0, false } };
+
+static const struct param_spec p_schedule_id[] = {
+	{ "schedule_id", PARAM_STRING, true },
+	{ NULL, 0, false },
+};
+
+static const struct param_spec p_schedule[] = {
+	{ "schedule", PARAM_OBJECT, true },
+	{ NULL, 0, false },
+};
+
+static const struct param_spec p_list_schedules[] = {
+	{ "status", PARAM_STRING_OR_NULL, false },
+	{ NULL, 0, false },
+};
+
+static const struct param_spec p_next_fire_times[] = {
+	{ "schedule_id", PARAM_STRING, false },
+	{ "cron_expression", PARAM_STRING, false },
+	{ "interval", PARAM_STRING, false },
+	{ "timezone", PARAM_STRING, false },
+	{ "start_time", PARAM_STRING, false },
+	{ "after", PARAM_STRING, false },
+	{ "count", PARAM_INT, false },
+	{ NULL, 0, false },
+};
+
+/* Sorted by name: looked up by binary search. */
+static const struct method methods[] = {
+	{ "add_schedule", p_schedule, METHOD_MUTATES, h_add_schedule },
+	{ "delete_schedule", p_schedule_id, METHOD_MUTATES, h_delete_schedule },
+	{ "get_schedule", p_schedule_id, 0, h_get_schedule },
+	{ "is_running", p_none, 0, h_is_running },
+	{ "list_schedules", p_list_schedules, 0, h_list_schedules },
+	{ "next_fire_times", p_next_fire_times, 0, h_next_fire_times },
+	{ "pause_schedule", p_schedule_id, METHOD_MUTATES, h_pause_schedule },
+	{ "ping", p_none, 0, h_ping },
+	{ "resume_schedule", p_schedule_id, METHOD_MUTATES, h_resume_schedule },
+	{ "start", p_none, METHOD_ADMIN, h_start },
+	{ "status", p_none, 0, h_status },
+	{ "stop", p_none, METHOD_ADMIN, h_stop },
+	{ "update_schedule", p_schedule, METHOD_MUTATES, h_update_schedule },
+};
+
+static int method_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct method *)elem)->name);
+}
+
+const struct method *method_find(const char *name)
+{
+	return bsearch(name, methods, sizeof methods / sizeof methods[0],
+		       sizeof methods[0], method_cmp);
+}
