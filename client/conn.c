@@ -180,6 +180,11 @@ int cli_call(struct cli_ctx *ctx, const char *method, json_t *params,
 	}
 	id = ctx->conn->next_id++;
 	line = rpc_encode_request(id, method, params, &len);
+	if (!line) {
+		fprintf(ctx->err, "vibectl: cannot encode the request "
+			"(arguments must be UTF-8)\n");
+		return CLI_EXIT_USAGE;
+	}
 	r = send_all(ctx->conn->fd, line, len);
 	free(line);
 	if (r < 0) {
