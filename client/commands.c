@@ -93,6 +93,7 @@ static int event_base(struct cli_ctx *ctx, const struct cli_args *a,
 {
 	const char *data = cli_arg(a, "data"), *file = cli_arg(a, "data-file");
 	json_error_t jerr;
+	json_t *obj;
 
 	if ((data != NULL) + (file != NULL) + dash > 1) {
 		*cause = xstrdup("give at most one of --data, --data-file "
@@ -106,14 +107,14 @@ static int event_base(struct cli_ctx *ctx, const struct cli_args *a,
 		*ret = json_object();
 		return 0;
 	}
-	*ret = json_loads(data, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
-			  &jerr);
-	if (!*ret || !json_is_object(*ret)) {
-		*cause = *ret ? xstrdup("--data: expected a JSON object") :
+	obj = json_loads(data, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	if (!obj || !json_is_object(obj)) {
+		*cause = obj ? xstrdup("--data: expected a JSON object") :
 			 xasprintf("--data: bad JSON: %s", jerr.text);
-		json_decref(*ret);
+		json_decref(obj);
 		return -EINVAL;
 	}
+	*ret = obj;
 	return 0;
 }
 
