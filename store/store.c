@@ -334,6 +334,10 @@ int store_open(const char *state_dir, struct store **ret, char **cause)
 	bool created = false;
 	int r, i;
 
+	if (state_dir == NULL || state_dir[0] == '\0') {
+		*cause = xstrdup("empty state directory path");
+		return -EINVAL;
+	}
 	r = mkdir_p(state_dir, cause);
 	if (r < 0)
 		return r;

@@ -275,6 +275,33 @@ static void test_open_layout(void **state)
 	assert_int_equal(count_entries(f->dir), 4);
 }
 
+static void test_open_fails(void **state)
+{
+	struct fix *f = *state;
+	struct store *st = NULL;
+	char *cause = NULL, *path;
+
+	assert_int_equal(store_open("", &st, &cause), -EINVAL);
+	assert_non_null(cause);
+	free(cause);
+	cause = NULL;
+	/* A file where a directory should be. */
+	write_file(path_of(f, "file"), "x");
+	path = xasprintf("%s/file/state", f->dir);
+	assert_int_equal(store_open(path, &st, &cause), -ENOTDIR);
+	assert_null(st);
+	assert_non_null(strstr(cause, path));
+	free(cause);
+	free(path);
+	cause = NULL;
+	/* A symlinked subdirectory is not followed. */
+	assert_int_equal(rename(path_of(f, "runs"), path_of(f, "runs2")), 0);
+	assert_int_equal(symlink("runs2", path_of(f, "runs")), 0);
+	assert_int_equal(store_open(f->dir, &st, &cause), -ELOOP);
+	assert_non_null(strstr(cause, "/runs: open:"));
+	free(cause);
+}
+
 static void test_put_load_many(void **state)
 {
 	struct fix *f = *state;
@@ -805,6 +832,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_valid),
 		cmocka_unit_test_setup_teardown(test_open_layout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_open_fails, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_put_load_many, setup,
 						teardown),
