@@ -61,6 +61,10 @@ static int parse_option(struct cli_args *a, int argc, char **argv, int *i,
 			a->help = true;
 			return 0;
 		}
+		if (strcmp(w, "--json") == 0) {
+			a->json = true;
+			return 0;
+		}
 		*cause = xasprintf("unknown option %s", w);
 		return -EINVAL;
 	}

@@ -109,12 +109,16 @@ static void print_verb(struct cli_ctx *ctx, const char *verb, const json_t *r)
 
 void cli_print_added(struct cli_ctx *ctx, const json_t *r)
 {
-	char next[128];
+	char next[128], what[160];
 
 	cli_next_fire(r, ctx->now, next, sizeof(next));
-	fprintf(ctx->out, "added %s (%s, next fire %s)\n",
+	if (strcmp(next, "-") == 0)
+		cli_schedule_summary(r, what, sizeof(what));
+	else
+		snprintf(what, sizeof(what), "next fire %s", next);
+	fprintf(ctx->out, "added %s (%s, %s)\n",
 		cli_str(r, "schedule_id", "?"), cli_str(r, "status", "?"),
-		next);
+		what);
 }
 
 void cli_print_updated(struct cli_ctx *ctx, const json_t *r)

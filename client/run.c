@@ -191,7 +191,7 @@ static int do_help(struct cli_ctx *ctx, int argc, char **argv)
 	const struct cli_cmd *c;
 	int used;
 
-	if (argc == 0) {
+	if (argc == 0 || argv[0][0] == '-') {
 		print_global_help(ctx->out);
 		return CLI_EXIT_OK;
 	}
@@ -317,6 +317,8 @@ static int run_command(struct cli_ctx *ctx, const struct cli_cmd *cmd,
 	if (!cmd->method)
 		return do_help(ctx, argc, argv);
 	r = cli_cmd_build(ctx, cmd, argc, argv, &a, &params, &cause);
+	if (a.json)
+		ctx->json = true;
 	if (r == 1) {
 		cli_cmd_print_help(cmd, ctx->out);
 		rc = CLI_EXIT_OK;

@@ -72,11 +72,12 @@ struct cli_args {
 	size_t ntrail;
 	bool dashdash;			/* "--" was given */
 	bool help;			/* --help or -h was given */
+	bool json;			/* --json given after the command */
 };
 
 /* Parses ARGV[0..ARGC) (the words after the command name) against SPEC.
  * "--name value", "--name=value", "-x value"; "-" is a positional; "--"
- * ends the options. Returns 0, or -EINVAL with *cause (unknown option,
+ * ends the options. --help/-h and --json are known to every command. Returns 0, or -EINVAL with *cause (unknown option,
  * missing value, an option given twice). Release A either way. */
 int cli_args_parse(struct cli_args *a, const struct cli_opt *spec, int argc,
 		   char **argv, char **cause);

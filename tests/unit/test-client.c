@@ -662,6 +662,34 @@ static void test_small_printers(void **state)
 			    "0.0/s");
 }
 
+static void test_added_printer(void **state)
+{
+	struct capture c;
+	json_t *r = json_loads(
+		"{\"schedule_id\":\"daily_report\",\"status\":\"active\","
+		"\"schedule_type\":\"cron\",\"next_fire_time\":"
+		"\"2025-03-09T13:00:00Z\",\"next_fire_time_local\":"
+		"\"2025-03-09T09:00:00-04:00\"}", 0, NULL);
+	json_t *e = json_loads(
+		"{\"schedule_id\":\"data_arrival\",\"status\":\"active\","
+		"\"schedule_type\":\"event\",\"schedule_definition\":"
+		"{\"event_type\":\"data_available\"}}", 0, NULL);
+
+	(void)state;
+	capture_init(&c, NULL);
+	cli_print_added(&c.ctx, r);
+	cli_print_added(&c.ctx, e);
+	cli_print_paused(&c.ctx, e);
+	capture_done(&c);
+	assert_string_equal(c.out, "added daily_report (active, next fire "
+			    "2025-03-09 09:00-04:00 (in 4h 12m))\n"
+			    "added data_arrival (active, on data_available)\n"
+			    "paused data_arrival\n");
+	capture_free(&c);
+	json_decref(r);
+	json_decref(e);
+}
+
 static void test_get_printer(void **state)
 {
 	struct capture c;
@@ -886,6 +914,17 @@ static void test_fake_echo(void **state)
 	assert_non_null(strstr(c.out, "\n  \"method\""));	/* indented */
 	json_decref(out);
 	capture_free(&c);
+	/* --json also works after the command. */
+	fake_start(&f, FAKE_ECHO);
+	assert_int_equal(run_words(&c, NULL, "--socket", f.path, "list",
+				   "--json", "--status", "paused", NULL),
+			 CLI_EXIT_OK);
+	fake_stop(&f);
+	out = json_loads(c.out, 0, NULL);
+	assert_non_null(out);
+	assert_json(json_object_get(out, "params"), "{\"status\":\"paused\"}");
+	json_decref(out);
+	capture_free(&c);
 }
 
 static void test_fake_error(void **state)
@@ -975,6 +1014,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_list_printer),
 		cmocka_unit_test(test_small_printers),
+		cmocka_unit_test(test_added_printer),
 		cmocka_unit_test(test_get_printer),
 		cmocka_unit_test(test_usage_exit_codes),
 		cmocka_unit_test(test_help_and_version),
