@@ -18,7 +18,7 @@ VERSION := 0.1.0
 
 PKGS := libevent jansson libsystemd
 DEB_PKGS := libevent-dev libjansson-dev libsystemd-dev libcmocka-dev \
-	pkg-config python3 socat strace procps
+	pkg-config python3 socat strace procps jq
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Werror

@@ -18,6 +18,8 @@ struct event_base;
 struct store;
 struct server;
 struct sched;
+struct runner;
+struct scheduler;
 
 struct daemon {
 	struct config cfg;
@@ -25,6 +27,9 @@ struct daemon {
 	struct store *store;
 	struct server *server;
 	struct sched *sched;		/* schedule table + timer heap */
+	struct runner *runner;		/* run slots, queues, processes */
+	struct scheduler *scheduler;	/* the fire timer */
+	char *pipeline_dir;		/* absolute PIPELINE_DIR */
 	uid_t self_uid;
 	int64_t started_ms;		/* CLOCK_REALTIME at start */
 	bool running;			/* the scheduler loop fires */
@@ -69,6 +74,14 @@ struct method {
 
 /* The method table (daemon/methods.c). NULL if NAME is unknown. */
 const struct method *method_find(const char *name);
+
+/* Asks for a store_sync() at the end of this loop turn (group commit);
+ * replies waiting for it are released then. */
+void daemon_request_sync(struct daemon *d);
+
+/* Unique ids for runs ('r'), ScheduleEvents ('e'), events ('v') and
+ * backfills ('b'): prefix, milliseconds, counter. Returns BUF. */
+char *new_id(char prefix, char buf[40]);
 
 /* Milliseconds / seconds since the epoch, CLOCK_REALTIME. */
 int64_t now_ms(void);

@@ -16,6 +16,7 @@
 #include "daemon/handlers.h"
 #include "daemon/interval.h"
 #include "daemon/log.h"
+#include "daemon/runner.h"
 #include "daemon/sched.h"
 #include "daemon/scheduler.h"
 #include "daemon/timefmt.h"
@@ -285,6 +286,8 @@ void h_delete_schedule(struct call *c)
 		free(cause);
 		return;
 	}
+	runner_cancel_schedule(c->d, s->id);
+	runner_forget_schedule(c->d, s->id);
 	log_info("uid %u deleted schedule %s", (unsigned)c->peer->uid, s->id);
 	call_ok(c, json_pack("{s:s, s:b}", "schedule_id", s->id, "deleted", 1));
 	schedule_free(sched_remove(c->d->sched, s->id));

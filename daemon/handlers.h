@@ -25,6 +25,14 @@ void h_resume_schedule(struct call *c);
 void h_delete_schedule(struct call *c);
 void h_next_fire_times(struct call *c);
 
+void h_get_events(struct call *c);
+void h_get_last_event(struct call *c);
+void h_list_runs(struct call *c);
+void h_get_run(struct call *c);
+void h_get_run_log(struct call *c);
+void h_cancel_run(struct call *c);
+void h_run_schedule(struct call *c);
+
 /* The schedule named by params.schedule_id if the peer may see it;
  * otherwise fails the call with not_found and returns NULL. */
 struct schedule *find_visible_schedule(struct call *c);

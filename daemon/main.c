@@ -14,6 +14,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "daemon/runner.h"
 #include "daemon/sched.h"
 #include "daemon/scheduler.h"
 #include "daemon/server.h"
@@ -58,11 +59,24 @@ static void load_schedule_cb(const char *id, json_t *doc, void *arg)
 	lc->loaded++;
 }
 
+/* PIPELINE_DIR as an absolute path: jobs run in other directories. */
+static char *absolute_dir(const char *dir)
+{
+	char *real = realpath(dir, NULL), cwd[4096];
+
+	if (real)
+		return real;
+	if (dir[0] == '/' || !getcwd(cwd, sizeof cwd))
+		return xstrdup(dir);
+	return xasprintf("%s/%s", cwd, dir);
+}
+
 static int load_state(struct daemon *d, char **cause)
 {
 	struct load_ctx lc = { .d = d };
 	int r;
 
+	d->pipeline_dir = absolute_dir(d->cfg.pipeline_dir);
 	r = store_open(d->cfg.state_dir, &d->store, cause);
 	if (r < 0)
 		return r;
@@ -77,13 +91,20 @@ static int load_state(struct daemon *d, char **cause)
 	return 0;
 }
 
+static void runs_stopped_cb(void *arg)
+{
+	event_base_loopbreak(((struct daemon *)arg)->base);
+}
+
+/* SIGTERM/SIGINT: stop the runs (TERM, grace, KILL), record them, exit. */
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
 
 	(void)what;
 	log_notice("%s received, shutting down", strsignal((int)sig));
-	event_base_loopbreak(d->base);
+	scheduler_set_running(d, false);
+	runner_stop_all(d, runs_stopped_cb, d);
 }
 
 static struct event_base *new_base(void)
@@ -106,13 +127,14 @@ static int run(struct daemon *d)
 	char *cause = NULL;
 	int r;
 
-	if ((r = load_state(d, &cause)) < 0 || (r = scheduler_init(d, &cause)) < 0 ||
-	    (r = server_new(d, &d->server, &cause)) < 0) {
+	if ((r = load_state(d, &cause)) < 0 || (r = runner_init(d, &cause)) < 0 ||
+	    (r = server_new(d, &d->server, &cause)) < 0 ||
+	    (r = scheduler_init(d, &cause)) < 0) {
 		log_err("%s", cause ? cause : strerror(-r));
 		free(cause);
 		return 1;
 	}
-	d->running = !d->cfg.start_stopped;
+	runner_start_dispatch(d);
 	sigterm = evsignal_new(d->base, SIGTERM, signal_cb, d);
 	sigint = evsignal_new(d->base, SIGINT, signal_cb, d);
 	evsignal_add(sigterm, NULL);
@@ -147,12 +169,21 @@ int main(int argc, char **argv)
 	json_object_seed(0);
 	d.base = new_base();
 	rc = run(&d);
+	if (d.store) {
+		char *c2 = NULL;
+
+		if (store_sync(d.store, &c2) < 0)
+			log_err("store: %s", c2);
+		free(c2);
+	}
 	server_free(d.server);
 	scheduler_release(&d);
+	runner_shutdown(&d);
 	sched_free(d.sched);
 	store_free(d.store);
 	event_base_free(d.base);
 	tz_cache_clear();
+	free(d.pipeline_dir);
 	config_release(&d.cfg);
 	return rc;
 }

@@ -37,17 +37,49 @@ static const struct param_spec p_next_fire_times[] = {
 	{ NULL, 0, false },
 };
 
+static const struct param_spec p_get_events[] = {
+	{ "schedule_id", PARAM_STRING, true },
+	{ "limit", PARAM_INT, false },
+	{ NULL, 0, false },
+};
+
+static const struct param_spec p_list_runs[] = {
+	{ "schedule_id", PARAM_STRING, false },
+	{ "status", PARAM_STRING, false },
+	{ "limit", PARAM_INT, false },
+	{ NULL, 0, false },
+};
+
+static const struct param_spec p_run_id[] = {
+	{ "run_id", PARAM_STRING, true },
+	{ NULL, 0, false },
+};
+
+static const struct param_spec p_get_run_log[] = {
+	{ "run_id", PARAM_STRING, true },
+	{ "asset", PARAM_STRING, false },
+	{ "tail_bytes", PARAM_INT, false },
+	{ NULL, 0, false },
+};
+
 /* Sorted by name: looked up by binary search. */
 static const struct method methods[] = {
 	{ "add_schedule", p_schedule, METHOD_MUTATES, h_add_schedule },
+	{ "cancel_run", p_run_id, METHOD_MUTATES, h_cancel_run },
 	{ "delete_schedule", p_schedule_id, METHOD_MUTATES, h_delete_schedule },
+	{ "get_events", p_get_events, 0, h_get_events },
+	{ "get_last_event", p_schedule_id, 0, h_get_last_event },
+	{ "get_run", p_run_id, 0, h_get_run },
+	{ "get_run_log", p_get_run_log, 0, h_get_run_log },
 	{ "get_schedule", p_schedule_id, 0, h_get_schedule },
 	{ "is_running", p_none, 0, h_is_running },
+	{ "list_runs", p_list_runs, 0, h_list_runs },
 	{ "list_schedules", p_list_schedules, 0, h_list_schedules },
 	{ "next_fire_times", p_next_fire_times, 0, h_next_fire_times },
 	{ "pause_schedule", p_schedule_id, METHOD_MUTATES, h_pause_schedule },
 	{ "ping", p_none, 0, h_ping },
 	{ "resume_schedule", p_schedule_id, METHOD_MUTATES, h_resume_schedule },
+	{ "run_schedule", p_schedule_id, METHOD_MUTATES, h_run_schedule },
 	{ "start", p_none, METHOD_ADMIN, h_start },
 	{ "status", p_none, 0, h_status },
 	{ "stop", p_none, METHOD_ADMIN, h_stop },

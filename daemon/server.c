@@ -80,6 +80,12 @@ static void conn_flush(struct conn *c);
 
 int server_connection_count(const struct server *srv) { return srv->nconns; }
 
+void daemon_request_sync(struct daemon *d)
+{
+	if (d->server && store_pending(d->store))
+		event_active(d->server->commit_ev, 0, 0);
+}
+
 /* ---- replies ----------------------------------------------------------- */
 
 static struct reply *reply_push(struct conn *c)

@@ -1,0 +1,34 @@
+/*
+ * ScheduleEvents (DESIGN §3): one per trigger, appended to
+ * events/<schedule_id>.jsonl. A trigger's record is appended again when its
+ * status changes (queued -> succeeded, ...); readers merge by event_id, the
+ * last version winning, so the file stays append-only.
+ */
+#ifndef VIBE_HISTORY_H
+#define VIBE_HISTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "daemon/runner.h"
+
+struct daemon;
+
+/* A new ScheduleEvent {event_id, schedule_id, trigger_type, scheduled_time,
+ * triggered_at, status, run_id:null} (new reference). */
+json_t *history_event_new(const char *schedule_id, enum trigger_type trigger,
+			  int64_t scheduled_time, const char *status);
+
+/* Appends EV (borrowed) to its schedule's history. Durable after the next
+ * store_sync (requested here). 0 or -errno with *cause. */
+int history_append(struct daemon *d, const json_t *ev, char **cause);
+
+/* The newest LIMIT ScheduleEvents of SCHEDULE_ID, newest first (new array). */
+json_t *history_get_events(struct daemon *d, const char *schedule_id,
+			   size_t limit);
+
+/* The scheduled_time of the newest `scheduled` trigger, or INT64_MIN. */
+int64_t history_last_scheduled(struct daemon *d, const char *schedule_id);
+
+#endif

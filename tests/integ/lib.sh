@@ -1,0 +1,82 @@
+# Shared helpers for the integration tests: a private temp dir, socket and
+# state dir per test, the real daemon, vibectl, and a raw JSON-line client.
+# Source it; it sets -eu and a trap that stops the daemon and cleans up.
+set -eu
+: "${VIBE_BUILD:?run through tests/run-tests.sh}"
+: "${VIBE_SRC:?run through tests/run-tests.sh}"
+T=$(mktemp -d /tmp/vibe-integ.XXXXXX)
+SOCK=$T/vibe.sock
+STATE=$T/state
+PIPES=$T/pipelines
+mkdir -p "$PIPES"
+DAEMON_LOG=$T/daemon.log
+DPID=
+export VIBE_SCHEDD_SOCKET=$SOCK
+
+cleanup() {
+	local rc=$?
+	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
+		kill -TERM "$DPID" 2>/dev/null || true
+		wait "$DPID" 2>/dev/null || true
+	fi
+	if [ $rc -ne 0 ] && [ -f "$DAEMON_LOG" ]; then
+		echo "--- daemon log (last 30 lines) ---"; tail -n 30 "$DAEMON_LOG"
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok - $*"; }
+
+vibectl() { "$VIBE_BUILD/vibectl" --socket "$SOCK" "$@"; }
+
+# start_daemon [ARGS...]: starts vibe-schedd on the private dirs and waits
+# until it answers.
+start_daemon() {
+	"$VIBE_BUILD/vibe-schedd" --socket "$SOCK" --state-dir "$STATE" \
+		--pipeline-dir "$PIPES" "$@" >>"$DAEMON_LOG" 2>&1 &
+	DPID=$!
+	local i
+	for i in $(seq 1 200); do
+		if "$VIBE_BUILD/vibectl" --socket "$SOCK" ping >/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 "$DPID" 2>/dev/null || fail "daemon exited at start: $(tail -n 5 "$DAEMON_LOG")"
+		sleep 0.05
+	done
+	fail "daemon did not answer within 10 s"
+}
+
+stop_daemon() {
+	kill -TERM "$DPID"
+	wait "$DPID" || fail "daemon exited with status $? on SIGTERM"
+	DPID=
+}
+
+kill9_daemon() {
+	kill -KILL "$DPID"
+	wait "$DPID" 2>/dev/null || true
+	DPID=
+}
+
+# rpc: JSON-RPC lines on stdin, sent pipelined on one connection; prints the
+# answers. rpc_count N: wait for N answers (default: one per input line).
+rpc() { python3 "$VIBE_SRC/tests/integ/rawclient.py" "$SOCK" "$@"; }
+
+# req METHOD [PARAMS_JSON]: one request, prints the whole answer.
+req() {
+	printf '{"jsonrpc":"2.0","id":1,"method":"%s","params":%s}\n' "$1" "${2:-{\}}" | rpc
+}
+
+# assert_json JSON JQ_FILTER EXPECTED: the filter's raw output equals EXPECTED.
+assert_json() {
+	local got
+	got=$(printf '%s' "$1" | jq -r "$2") || fail "jq '$2' failed on: $1"
+	[ "$got" = "$3" ] || fail "expected $2 = '$3', got '$got' in: $1"
+}
+
+assert_eq() { [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"; }
+assert_contains() {
+	case "$1" in *"$2"*) ;; *) fail "${3:-output}: '$2' not in: $1" ;; esac
+}
