@@ -241,6 +241,7 @@ static void print_help(void)
 	       "Scheduling daemon: runs pipelines on cron expressions, intervals and events.\n"
 	       "Talk to it with vibectl. It stays in the foreground (run it under systemd).\n\n"
 	       "  --config FILE              read settings from FILE (key = value lines)\n"
+	       "  --socket PATH              same as --socket-path\n"
 	       "  --version                  print the version and exit\n"
 	       "  --help                     print this help and exit\n");
 	for (size_t i = 0; i < N_SETTINGS; i++) {
@@ -269,7 +270,7 @@ static const char *find_config_arg(int argc, char **argv)
 
 static struct option *build_options(void)
 {
-	struct option *o = xcalloc(N_SETTINGS + 4, sizeof *o);
+	struct option *o = xcalloc(N_SETTINGS + 5, sizeof *o);
 	size_t i;
 
 	for (i = 0; i < N_SETTINGS; i++) {
@@ -280,6 +281,8 @@ static struct option *build_options(void)
 				*c = '-';
 		o[i] = (struct option){ name, required_argument, NULL, 1000 + (int)i };
 	}
+	/* --socket is the short name of --socket-path (setting 0). */
+	o[i++] = (struct option){ "socket", required_argument, NULL, 1000 };
 	o[i++] = (struct option){ "config", required_argument, NULL, 'c' };
 	o[i++] = (struct option){ "help", no_argument, NULL, 'h' };
 	o[i++] = (struct option){ "version", no_argument, NULL, 'V' };
@@ -316,7 +319,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv,
 			r = 1;
 		} else if (c >= 1000) {
 			if (config_set(cfg, settings[c - 1000].name, optarg, &err) < 0) {
-				*cause = xasprintf("--%s: %s", opts[c - 1000].name, err);
+				*cause = xasprintf("--%s: %s", settings[c - 1000].name, err);
 				free(err);
 				r = -EINVAL;
 			}

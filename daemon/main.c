@@ -14,6 +14,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "daemon/notify.h"
 #include "daemon/runner.h"
 #include "daemon/sched.h"
 #include "daemon/scheduler.h"
@@ -103,6 +104,7 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	log_notice("%s received, shutting down", strsignal((int)sig));
+	notify_stopping(d);
 	scheduler_set_running(d, false);
 	runner_stop_all(d, runs_stopped_cb, d);
 }
@@ -141,7 +143,9 @@ static int run(struct daemon *d)
 	evsignal_add(sigint, NULL);
 	log_notice("vibe-schedd %s listening on %s (state in %s); try: vibectl --socket %s status",
 		   VIBE_VERSION, d->cfg.socket_path, d->cfg.state_dir, d->cfg.socket_path);
+	notify_ready(d);
 	event_base_dispatch(d->base);
+	notify_release(d);
 	event_free(sigterm);
 	event_free(sigint);
 	return d->store_broken ? 1 : 0;

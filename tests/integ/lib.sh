@@ -80,3 +80,34 @@ assert_eq() { [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"; }
 assert_contains() {
 	case "$1" in *"$2"*) ;; *) fail "${3:-output}: '$2' not in: $1" ;; esac
 }
+
+# add_json JSON: add_schedule with a raw Schedule object; fails the test on error.
+add_json() {
+	local out
+	out=$(req add_schedule "{\"schedule\":$1}")
+	echo "$out" | jq -e .result >/dev/null || fail "add_schedule failed: $out"
+}
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds.
+wait_for() {
+	local limit=$1 i; shift
+	for i in $(seq 1 $((limit * 10))); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# run_status RUN_ID: the run's status.
+run_status() { req get_run "{\"run_id\":\"$1\"}" | jq -r .result.status; }
+run_final() { case "$(run_status "$1")" in succeeded|failed|cancelled) return 0 ;; esac; return 1; }
+
+# trigger ID: run_schedule; prints the run id.
+trigger() { req run_schedule "{\"schedule_id\":\"$1\"}" | jq -r .result.run_id; }
+
+# no_zombies: the daemon has no zombie children.
+no_zombies() {
+	local z
+	z=$(ps --ppid "$DPID" -o stat= 2>/dev/null | grep -c '^Z' || true)
+	[ "$z" = 0 ] || fail "$z zombie children of the daemon"
+}
