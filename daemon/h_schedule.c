@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/events.h"
 #include "daemon/handlers.h"
 #include "daemon/interval.h"
 #include "daemon/log.h"
@@ -288,6 +289,7 @@ void h_delete_schedule(struct call *c)
 	}
 	runner_cancel_schedule(c->d, s->id);
 	runner_forget_schedule(c->d, s->id);
+	events_forget_schedule(c->d, s->id);
 	log_info("uid %u deleted schedule %s", (unsigned)c->peer->uid, s->id);
 	call_ok(c, json_pack("{s:s, s:b}", "schedule_id", s->id, "deleted", 1));
 	schedule_free(sched_remove(c->d->sched, s->id));

@@ -32,6 +32,8 @@ void h_get_run(struct call *c);
 void h_get_run_log(struct call *c);
 void h_cancel_run(struct call *c);
 void h_run_schedule(struct call *c);
+void h_trigger_event(struct call *c);
+void h_events_release(void);
 
 /* The schedule named by params.schedule_id if the peer may see it;
  * otherwise fails the call with not_found and returns NULL. */

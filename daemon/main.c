@@ -13,6 +13,8 @@
 #include <jansson.h>
 
 #include "daemon/daemon.h"
+#include "daemon/events.h"
+#include "daemon/handlers.h"
 #include "daemon/log.h"
 #include "daemon/notify.h"
 #include "daemon/runner.h"
@@ -183,6 +185,8 @@ int main(int argc, char **argv)
 	server_free(d.server);
 	scheduler_release(&d);
 	runner_shutdown(&d);
+	events_release(&d);
+	h_events_release();
 	sched_free(d.sched);
 	store_free(d.store);
 	event_base_free(d.base);

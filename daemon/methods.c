@@ -62,6 +62,13 @@ static const struct param_spec p_get_run_log[] = {
 	{ NULL, 0, false },
 };
 
+static const struct param_spec p_trigger_event[] = {
+	{ "event_type", PARAM_STRING, true },
+	{ "event_data", PARAM_ANY, false },
+	{ "source", PARAM_STRING, false },
+	{ NULL, 0, false },
+};
+
 /* Sorted by name: looked up by binary search. */
 static const struct method methods[] = {
 	{ "add_schedule", p_schedule, METHOD_MUTATES, h_add_schedule },
@@ -83,6 +90,7 @@ static const struct method methods[] = {
 	{ "start", p_none, METHOD_ADMIN, h_start },
 	{ "status", p_none, 0, h_status },
 	{ "stop", p_none, METHOD_ADMIN, h_stop },
+	{ "trigger_event", p_trigger_event, METHOD_MUTATES, h_trigger_event },
 	{ "update_schedule", p_schedule, METHOD_MUTATES, h_update_schedule },
 };
 

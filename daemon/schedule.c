@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/filter.h"
 #include "daemon/interval.h"
 #include "daemon/timefmt.h"
 #include "daemon/tz.h"
@@ -371,6 +372,22 @@ static int check_accept_from(const json_t *a, struct schedule_error *err)
 	return 0;
 }
 
+static int compile_filter(struct schedule *s, const json_t *spec,
+			  struct schedule_error *err)
+{
+	char *path = NULL, *cause = NULL;
+	int r;
+
+	if (!json_is_object(spec))
+		return fail(err, "schedule_definition.filter", "expected an object of path -> matcher");
+	if (filter_compile(spec, &s->filter, &path, &cause) == 0)
+		return 0;
+	r = fail(err, "schedule_definition.filter", "%s", cause);
+	free(path);
+	free(cause);
+	return r;
+}
+
 static int parse_event_def(struct schedule *s, const json_t *def,
 			   struct schedule_error *err)
 {
@@ -396,8 +413,8 @@ static int parse_event_def(struct schedule *s, const json_t *def,
 		return fail(err, "schedule_definition.debounce_mode", "expected \"leading\" or \"trailing\"");
 	s->debounce_mode = v ? (enum debounce_mode)i : DEBOUNCE_LEADING;
 	v = json_object_get(def, "filter");
-	if (v && !json_is_object(v))
-		return fail(err, "schedule_definition.filter", "expected an object of path -> matcher");
+	if (v && (r = compile_filter(s, v, err)) < 0)
+		return r;
 	v = json_object_get(def, "accept_from");
 	if (v && (r = check_accept_from(v, err)) < 0)
 		return r;
@@ -626,6 +643,7 @@ void schedule_free(struct schedule *s)
 	free(s->owner);
 	free(s->run_as);
 	free(s->last_status);
+	filter_free(s->filter);
 	free(s);
 }
 

@@ -28,6 +28,7 @@ enum catchup_policy { CATCHUP_NONE, CATCHUP_LATEST, CATCHUP_ALL };
 enum debounce_mode { DEBOUNCE_LEADING, DEBOUNCE_TRAILING };
 
 struct tz;
+struct filter;
 
 struct schedule {
 	char *id;
@@ -40,6 +41,7 @@ struct schedule {
 	const char *event_type;		/* STYPE_EVENT, borrowed from definition */
 	double debounce_seconds;
 	enum debounce_mode debounce_mode;
+	struct filter *filter;		/* STYPE_EVENT, compiled; NULL = none */
 	char *timezone;
 	const struct tz *tz;		/* borrowed from the tz cache */
 	enum schedule_status status;

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "daemon/daemon.h"
+#include "daemon/events.h"
 #include "daemon/history.h"
 #include "daemon/log.h"
 #include "daemon/runner.h"
@@ -340,8 +341,5 @@ json_t *scheduler_run_counts(struct daemon *d)
 void scheduler_run_finished(struct daemon *d, const char *schedule_id,
 			    const char *run_id, const char *status)
 {
-	(void)d;
-	(void)schedule_id;
-	(void)run_id;
-	(void)status;
+	events_run_finished(d, schedule_id, run_id, status);
 }
