@@ -164,7 +164,8 @@ int store_append(struct store *st, enum store_kind kind, const char *id,
 	struct store_log *l;
 	int r;
 
-	if (kind != STORE_EVENTS || !log_name(kind, id, name)) {
+	if ((kind != STORE_EVENTS && kind != STORE_BACKFILLS) ||
+	    !log_name(kind, id, name)) {
 		*cause = xasprintf("%s: invalid log id",
 				   store_kind_name(kind));
 		return -EINVAL;

@@ -64,8 +64,8 @@ int store_put(struct store *st, enum store_kind kind, const char *id,
 int store_remove(struct store *st, enum store_kind kind, const char *id,
 		 char **cause);
 
-/* Appends DOC as one line to <id>.jsonl (STORE_EVENTS only; "_posted"
- * allowed). The file's fdatasync is pending until store_sync(). A failed or
+/* Appends DOC as one line to <id>.jsonl (STORE_EVENTS, where "_posted"
+ * is allowed, and STORE_BACKFILLS: a backfill's task updates). The file's fdatasync is pending until store_sync(). A failed or
  * short write is undone (ftruncate back) so no torn line is left behind by
  * an error. */
 int store_append(struct store *st, enum store_kind kind, const char *id,
