@@ -819,16 +819,33 @@ void tz_wall_to_utc(const struct tz *z, int64_t wall, struct tz_resolved *r)
 		r->gap_end = r->gap_len = 0;
 }
 
+/* The first period at or after I whose offset differs from its
+ * predecessor's, or z->n. */
+static size_t next_change(const struct tz *z, size_t i)
+{
+	while (i < z->n && z->off[i] == z->off[i - 1])
+		i++;
+	return i;
+}
+
 int64_t tz_next_transition(const struct tz *z, int64_t t)
 {
-	int64_t shift, tr;
+	int64_t shift, tr, cyc_hi = z->cyc_lo + CYCLE_SECONDS;
 	size_t i;
 
 	if (t >= TZ_T_LIMIT)
 		return INT64_MAX;
 	tr = reduce(z, clamp_t(t), &shift);
-	for (i = find_period(z, tr) + 1; i < z->n; i++)
-		if (z->off[i] != z->off[i - 1])
-			return z->at[i] + shift;
-	return INT64_MAX;
+	i = next_change(z, find_period(z, tr) + 1);
+	if (i == z->n)
+		return INT64_MAX;
+	if (!z->cyclic || z->at[i] < cyc_hi)
+		return z->at[i] + shift;
+	/* Past the expanded cycle the periods repeat those one cycle
+	 * earlier; the generated tail (say, the end of an all-year DST
+	 * rule's last year) is not to be trusted. */
+	i = next_change(z, find_period(z, z->cyc_lo - 1) + 1);
+	if (i == z->n || z->at[i] >= cyc_hi)
+		return INT64_MAX;
+	return z->at[i] + CYCLE_SECONDS + shift;
 }
