@@ -11,6 +11,8 @@
  * repeats every 146097 days, an instant past that cycle is shifted back by
  * whole cycles before the lookup. Every query is then one binary search.
  * Loaded zones are immutable, so they can be shared between threads.
+ * Instants and wall times are meaningful within +-2^62 s (about 1.4e11
+ * years); beyond that they are clamped for the lookup.
  */
 #include <errno.h>
 #include <fcntl.h>

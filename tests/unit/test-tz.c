@@ -288,7 +288,8 @@ static void put_block(FILE *f, const struct zone_spec *s, int tsz)
 		else
 			put32(f, (uint32_t)(int32_t)s->trans[i]);
 	}
-	fwrite(s->idx, 1, (size_t)s->ntrans, f);
+	if (s->ntrans > 0)
+		fwrite(s->idx, 1, (size_t)s->ntrans, f);
 	for (int i = 0; i < s->ntypes; i++) {
 		put32(f, (uint32_t)s->types[i].off);
 		fputc(s->types[i].isdst, f);
