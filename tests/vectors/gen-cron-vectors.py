@@ -12,7 +12,9 @@ starred, restricted and full-range day fields, so both Vixie day rules are
 exercised; no names, no 7 for Sunday, no @macros, which only vibe-schedd
 accepts) plus about 15% invalid ones, crossed with the zones below and start
 times near UTC-offset transitions (a few hours either side) or drawn at
-random between 1900 and 2100; N is 1 to 5.
+random between 1900 and 2100; N is 1 to 5. Near a transition, 70% of the
+valid expressions name the wall hours it skips or repeats (fixed-time and
+wildcard), so the DST policy decides the answer.
 
 Error messages: vibe-schedd words its messages like the oracle and may
 append a hint in parentheses. The comparison (tests/integ/010-cron-
@@ -31,6 +33,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 from zoneinfo import ZoneInfo
 
 UTC = dt.timezone.utc
@@ -185,6 +188,7 @@ def zone_transitions():
 
 
 def rand_start(rng, trs):
+    """A start time, and the transition it is near (or None)."""
     if trs and rng.random() < 0.7:
         t = rng.choice(trs)
         k = rng.random()
@@ -194,7 +198,7 @@ def rand_start(rng, trs):
             off = dt.timedelta(seconds=rng.randint(-6 * 3600, 6 * 3600))
         else:
             off = dt.timedelta(hours=-rng.randint(20, 50))
-        return t + off
+        return t + off, t
     k = rng.random()
     lo, hi = (1900, 2100) if k < 0.15 else (1970, 2060)
     a = dt.datetime(lo, 1, 1, tzinfo=UTC).timestamp()
@@ -202,7 +206,43 @@ def rand_start(rng, trs):
     s = rng.randint(int(a), int(b))
     if rng.random() < 0.5:
         s -= s % 60
-    return dt.datetime.fromtimestamp(s, UTC)
+    return dt.datetime.fromtimestamp(s, UTC), None
+
+
+def dst_expr(rng, zone, tr):
+    """An expression whose hours touch the wall hours skipped or repeated
+    at transition TR, fixed-time or wildcard, so the DST policy matters."""
+    tz = ZoneInfo(zone)
+    h0 = (tr - dt.timedelta(seconds=1)).astimezone(tz).hour
+    h1 = tr.astimezone(tz).hour
+    lo, hi = min(h0, h1), max(h0, h1)
+    k = rng.random()
+    if k < 0.35:
+        hour = str(rng.randint(lo, hi))
+    elif k < 0.55:
+        hour = "%d-%d" % (max(0, lo - rng.randint(0, 1)), min(23, hi + rng.randint(0, 1)))
+    elif k < 0.75:
+        hs = {rng.randint(lo, hi), rng.randint(max(0, lo - 1), min(23, hi + 1))}
+        hour = ",".join(map(str, sorted(hs)))
+    elif k < 0.9:
+        hour = "*"
+    else:
+        hour = "*/%d" % rng.choice([1, 2, 3])
+    k = rng.random()
+    if k < 0.45:
+        minute = str(rng.choice([0, 15, 30, 45, 59, rng.randint(0, 59)]))
+    elif k < 0.65:
+        minute = "*/%d" % rng.choice([5, 10, 15, 20, 30])
+    elif k < 0.8:
+        a = rng.randint(0, 50)
+        minute = "%d-%d" % (a, rng.randint(a, 59))
+    elif k < 0.9:
+        minute = "0,30"
+    else:
+        minute = "*"
+    day = rng.choice(["* * *"] * 6 + ["* * 0", "1-15 * *", "* %d *" % tr.month,
+                                      "*/2 * *", "%d * 0" % rng.randint(1, 31)])
+    return "%s %s %s" % (minute, hour, day)
 
 
 def queries(seed, count):
@@ -211,32 +251,40 @@ def queries(seed, count):
     out = []
     exprs = list(CURATED)
     while len(out) < count:
+        z = rng.choice(ZONES)
+        start, tr = rand_start(rng, trs[z])
         if exprs and rng.random() < 0.1:
             e = exprs.pop(0)
         elif rng.random() < 0.15:
             e = rand_invalid(rng)
+        elif tr is not None and rng.random() < 0.7:
+            e = dst_expr(rng, z, tr)
         else:
             e = rand_valid(rng)
-        z = rng.choice(ZONES)
-        start = rand_start(rng, trs[z])
         out.append("%s\t%s\t%s\t%d" % (e, z, start.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                        rng.randint(1, 5)))
     return out
 
 
 def run_oracle(oracle, qs, jobs):
-    """Answers QS with `oracle batch`, in JOBS parallel processes."""
+    """Answers QS with `oracle batch`, in JOBS parallel processes (files
+    for stdin and stdout, so no pipe can fill up and deadlock)."""
     chunks = [qs[i::jobs] for i in range(jobs)]
-    procs = [subprocess.Popen([sys.executable, oracle, "batch"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True) for _ in chunks]
-    for p, c in zip(procs, chunks):
-        p.stdin.write("".join(q + "\n" for q in c))
-        p.stdin.close()
-    answers = []
-    for p in procs:
-        answers.append(p.stdout.read().split("\n")[:-1])
-        if p.wait() != 0:
-            sys.exit("oracle failed")
+    with tempfile.TemporaryDirectory() as tmp:
+        procs = []
+        for j, c in enumerate(chunks):
+            qpath, apath = os.path.join(tmp, "q%d" % j), os.path.join(tmp, "a%d" % j)
+            with open(qpath, "w") as f:
+                f.write("".join(q + "\n" for q in c))
+            with open(qpath) as fin, open(apath, "w") as fout:
+                procs.append((subprocess.Popen([sys.executable, oracle, "batch"],
+                                               stdin=fin, stdout=fout), apath))
+        answers = []
+        for p, apath in procs:
+            if p.wait() != 0:
+                sys.exit("oracle failed")
+            with open(apath) as f:
+                answers.append(f.read().split("\n")[:-1])
     out = [None] * len(qs)
     for j, a in enumerate(answers):
         if len(a) != len(chunks[j]):
