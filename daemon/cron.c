@@ -489,6 +489,8 @@ parse_fields(const char *expr, struct cron *c, char **cause)
 	return 0;
 }
 
+/* See cron.h. Writes *ret only on success; *cause (new) only on failure,
+ * worded like the oracle's message with a hint appended in parentheses. */
 int
 cron_parse(const char *expr, struct cron *ret, char **cause)
 {
@@ -675,6 +677,11 @@ fold_next(const struct cron *c, const struct tz *z, int64_t u, int64_t w,
 	return false;
 }
 
+/* See cron.h. Fires in UTC order are the matching wall times in wall
+ * order, except inside a fold, where every first occurrence comes before
+ * every second one: so walk wall time from the wall of AFTER + 1, finishing
+ * the fold it may fall in first. Bounded: first_match() stops at the
+ * 400-year horizon and each gap is crossed once. */
 int
 cron_next(const struct cron *c, const struct tz *z, int64_t after,
 	  int64_t *ret_next)
