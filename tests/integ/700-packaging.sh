@@ -15,9 +15,12 @@ skip() { echo "skip - $*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
 # The top Makefile includes packaging/packaging.mk; until it does, name it.
+# -o: use the binaries the suite runs on as they are; never rebuild them
+# here (without the build's own flags, e.g. ASan's, a relink would fail).
 MAKE_PKG=(make -s -C "$SRC")
 grep -q '^include packaging/packaging.mk' "$SRC/Makefile" ||
 	MAKE_PKG+=(-f Makefile -f packaging/packaging.mk)
+MAKE_PKG+=(BUILD="$BUILD_NAME" -o all -o "$BUILD_NAME/vibe-schedd" -o "$BUILD_NAME/vibectl")
 
 # ---- man pages ---------------------------------------------------------
 check_man() {
@@ -69,7 +72,7 @@ check_units() {
 		skip "units: systemd-analyze is not installed"
 		return
 	fi
-	out=$("${MAKE_PKG[@]}" check-units BUILD="$BUILD_NAME" 2>&1) ||
+	out=$("${MAKE_PKG[@]}" check-units 2>&1) ||
 		fail "make check-units: $out"
 	echo "$out" | sed 's/^/    /'
 	ok "units verify; exposure within the ceilings"
@@ -78,7 +81,7 @@ check_units() {
 # ---- make install ------------------------------------------------------
 check_install() {
 	local dest=$T/dest f
-	"${MAKE_PKG[@]}" install BUILD="$BUILD_NAME" DESTDIR="$dest" >"$T/install.log" 2>&1 ||
+	"${MAKE_PKG[@]}" install DESTDIR="$dest" >"$T/install.log" 2>&1 ||
 		fail "make install: $(tail -n 20 "$T/install.log")"
 	for f in usr/local/sbin/vibe-schedd:755 usr/local/bin/vibectl:755 \
 		usr/local/lib/systemd/system/vibe-schedd.service:644 \
@@ -103,7 +106,7 @@ check_install() {
 		fail "installed user unit does not start /usr/local/sbin/vibe-schedd"
 	assert_contains "$("$dest/usr/local/sbin/vibe-schedd" --version)" "$VERSION" "installed --version"
 	# The directory variables, Debian style.
-	"${MAKE_PKG[@]}" install BUILD="$BUILD_NAME" DESTDIR="$T/dest2" PREFIX=/usr \
+	"${MAKE_PKG[@]}" install DESTDIR="$T/dest2" PREFIX=/usr \
 		SYSCONFDIR=/etc/x SYSTEMDUNITDIR=/lib/systemd/system MANDIR=/usr/man \
 		BASHCOMPDIR=/usr/bc SYSUSERSDIR=/usr/su TMPFILESDIR=/usr/tf >"$T/install2.log" 2>&1 ||
 		fail "make install PREFIX=/usr ...: $(tail -n 20 "$T/install2.log")"
@@ -118,7 +121,7 @@ check_install() {
 		"$T/dest2/etc/x/vibe-schedd/vibe-schedd.conf" || fail "SYSCONFDIR not applied to the config"
 	# A second install keeps an edited config file.
 	echo "# edited" >>"$dest/etc/vibe-schedd/vibe-schedd.conf"
-	"${MAKE_PKG[@]}" install BUILD="$BUILD_NAME" DESTDIR="$dest" >/dev/null 2>&1 || fail "second make install"
+	"${MAKE_PKG[@]}" install DESTDIR="$dest" >/dev/null 2>&1 || fail "second make install"
 	grep -q '^# edited$' "$dest/etc/vibe-schedd/vibe-schedd.conf" || fail "make install overwrote the config"
 	[ -f "$dest/etc/vibe-schedd/vibe-schedd.conf.new" ] || fail "no vibe-schedd.conf.new beside the kept config"
 	ok "make install lays out the tree (default and Debian-style directories) and keeps an edited config"
@@ -193,7 +196,7 @@ build_deb() {
 			return 0
 		fi
 	fi
-	"${MAKE_PKG[@]}" deb BUILD="$BUILD_NAME" >"$T/deb.log" 2>&1 ||
+	"${MAKE_PKG[@]}" deb >"$T/deb.log" 2>&1 ||
 		fail "make deb: $(tail -n 40 "$T/deb.log")"
 	grep -A20 -e '--- lintian' "$T/deb.log" | sed 's/^/    /'
 }
