@@ -92,7 +92,7 @@ deb: all
 	fi
 	rm -rf $(DEB_DIR)
 	mkdir -p $(DEB_SRC)
-	tar -cf - --exclude='build*' $(DEB_SOURCES) | tar -xf - -C $(DEB_SRC)
+	tar -cf - $(DEB_SOURCES) | tar -xf - -C $(DEB_SRC)
 	cp -R packaging/debian $(DEB_SRC)/debian
 	cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc -j2
 	rm -rf $(DEB_SRC)
