@@ -4,12 +4,9 @@
  * compiled) and matches event_data against them without allocating.
  *
  * Owns: the filter grammar, its validation messages ("filter.PATH: what is
- * wrong"), the bounds that keep a hostile pattern cheap (a regex is refused
- * before regcomp when its repetitions would expand it past
- * FILTER_MAX_REGEX_SIZE positions, and back-references are refused: glibc
- * takes gigabytes for "x{1,32767}" and exponential time for back-references,
- * and filters are written by unprivileged peers but run on everyone's
- * events). Does not own: which schedules an event reaches, debounce, or
+ * wrong"), and the checks that keep a hostile regex cheap before regcomp
+ * sees it (filters are written by unprivileged peers but run on everyone's
+ * events; see "regex cost bounds"). Does not own: which schedules an event reaches, debounce, or
  * where event data goes. Pure: no global state.
  */
 #include "daemon/filter.h"
@@ -22,9 +19,6 @@
 
 #include "proto/xalloc.h"
 
-/* NFA positions a regex may expand to: about 0.1 s of regexec on a 64 KiB
- * adversarial string (the request cap) on a 2020s x86 core. */
-#define FILTER_MAX_REGEX_SIZE 256
 /* Saturation value of the size estimate, far above the limit. */
 #define SIZE_CAP ((size_t)1 << 24)
 
@@ -45,6 +39,7 @@ struct clause {
 				 * and OP_REGEX pattern string */
 	bool exists;		/* OP_EXISTS */
 	bool re_ok;		/* OP_REGEX: re holds a compiled pattern */
+	size_t re_size;		/* OP_REGEX: estimated positions */
 	regex_t re;
 };
 
@@ -95,12 +90,18 @@ static size_t count_segments(const char *path)
 	return n;
 }
 
-/* Splits PATH into C's segments. Returns 0, or -EINVAL with *why (new). */
-static int path_split(struct clause *c, const char *path, char **why)
+/* Splits PATH (LEN bytes) into C's segments. Returns 0, or -EINVAL with
+ * *why (new). */
+static int path_split(struct clause *c, const char *path, size_t len,
+		      char **why)
 {
 	size_t n = count_segments(path);
 	char *p, *dot;
 
+	if (strlen(path) != len) {
+		*why = xstrdup("path contains a NUL byte");
+		return -EINVAL;
+	}
 	if (*path == '\0') {
 		*why = xstrdup("empty path; paths look like \"s3.object.key\"");
 		return -EINVAL;
@@ -184,7 +185,17 @@ static int glob_compile(struct clause *c, const json_t *v, char **why)
 	return 0;
 }
 
-/* ---- regex size estimate ---------------------------------------------- */
+/* ---- regex cost bounds ------------------------------------------------ */
+
+/*
+ * glibc compiles "a+" to "aa*" and "a{2,4}" to "aa(a(a)?)?", so nested
+ * repetitions multiply the automaton; and a repetition of something that
+ * can match the empty string ("(a?)+", "a??+") makes its epsilon-closure
+ * computation explode (seconds for 20 bytes). Before regcomp we scan the
+ * pattern lexically, estimate the positions it expands to, and refuse
+ * back-references, adjacent repetition operators (undefined in POSIX ERE)
+ * and repetitions of a nullable operand.
+ */
 
 static size_t sat_add(size_t a, size_t b)
 {
@@ -196,16 +207,60 @@ static size_t sat_mul(size_t a, size_t b)
 	return a != 0 && b > SIZE_CAP / a ? SIZE_CAP : a * b;
 }
 
-/* One level of parentheses: positions so far, and those of the last atom
- * (what a following repetition multiplies). */
+/* One level of parentheses: positions so far and those of the last atom
+ * (what a following repetition multiplies); whether the current
+ * alternative can match empty (and could before its last atom), whether
+ * the last atom can, and whether some finished alternative can. */
 struct re_frame {
 	size_t total, last;
+	bool alt_null, prev_null, last_null, any_null;
 };
 
-static void re_atom(struct re_frame *fr, size_t size)
+struct re_scan {
+	struct re_frame *st;	/* owned; st[0..depth] are open */
+	size_t depth;
+	bool after_quant;	/* the previous token was a repetition */
+	const char *err;	/* why the pattern is refused */
+};
+
+static const struct re_frame re_frame_init = { 0, 0, true, true, false,
+					       false };
+
+static void re_atom(struct re_frame *fr, size_t size, bool nullable)
 {
 	fr->total = sat_add(fr->total, size);
 	fr->last = size;
+	fr->prev_null = fr->alt_null;
+	fr->alt_null = fr->alt_null && nullable;
+	fr->last_null = nullable;
+}
+
+/* Applies a repetition that makes K copies of the last atom; NULLABLE:
+ * the repeated atom can then match empty ("*", "?", "{0,n}"). */
+static int re_quant(struct re_scan *sc, size_t k, bool nullable)
+{
+	struct re_frame *fr = &sc->st[sc->depth];
+
+	if (sc->after_quant) {
+		sc->err = "adjacent repetition operators are undefined in "
+			  "POSIX ERE (there are no lazy or possessive forms); "
+			  "use a group such as \"(a+)?\"";
+		return -EINVAL;
+	}
+	if (fr->last > 0 && fr->last_null) {
+		sc->err = "repeating something that can match the empty "
+			  "string (like \"(a?)+\" or \"(a|)*\") is refused: "
+			  "regcomp takes exponential time on it";
+		return -EINVAL;
+	}
+	fr->total = sat_add(fr->total, sat_mul(fr->last, k - 1));
+	fr->last = sat_mul(fr->last, k);
+	if (nullable && fr->last > 0) {
+		fr->last_null = true;
+		fr->alt_null = fr->prev_null;
+	}
+	sc->after_quant = true;
+	return 0;
 }
 
 /* Index of the ']' closing the bracket expression opened at P[I], or of
@@ -246,9 +301,10 @@ static size_t read_count(const char *p, size_t *i)
 }
 
 /* If P[I] opens a bound "{m}", "{m,}", "{m,n}" or glibc's "{,n}", returns
- * how many copies of the atom it expands to and sets *I to its '}';
- * otherwise returns 0 (regcomp takes the '{' literally or refuses it). */
-static size_t re_bound(const char *p, size_t *i)
+ * how many copies of the atom it expands to, sets *RET_MIN to m and *I to
+ * its '}'; otherwise returns 0 (regcomp takes the '{' literally or
+ * refuses it). */
+static size_t re_bound(const char *p, size_t *i, size_t *ret_min)
 {
 	size_t j = *i + 1, m, n;
 
@@ -267,79 +323,96 @@ static size_t re_bound(const char *p, size_t *i)
 	if (p[j] != '}')
 		return 0;
 	*i = j;
+	*ret_min = m;
 	return m > n ? m : (n > 0 ? n : 1);
 }
 
-/* Adds one byte (or escape, bracket, bound) at P[*I] to the estimate. */
-static int re_step(const char *p, size_t *i, struct re_frame *st,
-		   size_t *depth)
+static void re_group_end(struct re_scan *sc)
 {
-	struct re_frame *fr = &st[*depth];
-	size_t k;
+	struct re_frame *fr = &sc->st[sc->depth];
+
+	if (sc->depth == 0) {
+		re_atom(fr, 1, false);	/* a literal ')' to glibc */
+		return;
+	}
+	sc->depth--;
+	re_atom(&sc->st[sc->depth], fr->total ? fr->total : 1,
+		fr->any_null || fr->alt_null);
+}
+
+/* Scans the token at P[*I] (a byte, escape, bracket or bound). */
+static int re_step(struct re_scan *sc, const char *p, size_t *i)
+{
+	struct re_frame *fr = &sc->st[sc->depth];
+	size_t k, min = 0;
 
 	switch (p[*i]) {
+	case '*':
+	case '?':
+		return re_quant(sc, 1, true);
+	case '+':
+		return re_quant(sc, 2, false);
+	case '{':
+		k = re_bound(p, i, &min);
+		if (k > 0)
+			return re_quant(sc, k, min == 0);
+		re_atom(fr, 1, false);
+		break;
 	case '\\':
-		if (is_digit(p[*i + 1]) && p[*i + 1] != '0')
+		if (is_digit(p[*i + 1]) && p[*i + 1] != '0') {
+			sc->err = "back-references (\\1 to \\9) are not part "
+				  "of POSIX ERE";
 			return -EINVAL;
+		}
 		*i += p[*i + 1] != '\0';
-		re_atom(fr, 1);
+		re_atom(fr, 1, false);
 		break;
 	case '[':
 		*i = bracket_end(p, *i);
-		re_atom(fr, 1);
+		re_atom(fr, 1, false);
 		break;
 	case '(':
-		st[++*depth] = (struct re_frame){ 0, 0 };
+		sc->st[++sc->depth] = re_frame_init;
 		break;
 	case ')':
-		if (*depth == 0) {
-			re_atom(fr, 1);
-			break;
-		}
-		k = fr->total ? fr->total : 1;
-		re_atom(&st[--*depth], k);
-		break;
-	case '{':
-		k = re_bound(p, i);
-		if (k == 0) {
-			re_atom(fr, 1);
-			break;
-		}
-		fr->total = sat_add(fr->total, sat_mul(fr->last, k - 1));
-		fr->last = sat_mul(fr->last, k);
+		re_group_end(sc);
 		break;
 	case '|':
-		fr->last = 0;
+		fr->any_null = fr->any_null || fr->alt_null;
+		*fr = (struct re_frame){ fr->total, 0, true, true, false,
+					 fr->any_null };
 		break;
-	case '*':
-	case '+':
-	case '?':
+	case '^':
+	case '$':
+		re_atom(fr, 1, true);
 		break;
 	default:
-		re_atom(fr, 1);
+		re_atom(fr, 1, false);
 	}
+	sc->after_quant = false;
 	return 0;
 }
 
-/* Estimates the positions PAT expands to. Returns 0 and *ret_size, or
- * -EINVAL with *why (new) for a back-reference. */
+/* Checks PAT and estimates the positions it expands to. Returns 0 and
+ * *ret_size, or -EINVAL with *why (new). */
 static int regex_size(const char *pat, size_t *ret_size, char **why)
 {
-	size_t len = strlen(pat), depth = 0, i, size = 0;
-	struct re_frame *st = xcalloc(len + 1, sizeof(*st));
+	struct re_scan sc = { NULL, 0, false, NULL };
+	size_t i, size = 0;
 	int r = 0;
 
+	sc.st = xcalloc(strlen(pat) + 1, sizeof(*sc.st));
+	sc.st[0] = re_frame_init;
 	for (i = 0; pat[i] && r == 0; i++)
-		r = re_step(pat, &i, st, &depth);
+		r = re_step(&sc, pat, &i);
 	if (r < 0) {
-		*why = xstrdup("regex: back-references (\\1 to \\9) are not "
-			       "part of POSIX ERE");
+		*why = xasprintf("regex: %s", sc.err);
 	} else {
-		for (i = 0; i <= depth; i++)
-			size = sat_add(size, st[i].total);
+		for (i = 0; i <= sc.depth; i++)
+			size = sat_add(size, sc.st[i].total);
 		*ret_size = size;
 	}
-	free(st);
+	free(sc.st);
 	return r;
 }
 
@@ -369,6 +442,7 @@ static int regex_compile(struct clause *c, const json_t *v, char **why)
 		return -EINVAL;
 	}
 	c->re_ok = true;
+	c->re_size = size;
 	c->op = OP_REGEX;
 	c->value = json_deep_copy(v);
 	return 0;
@@ -442,13 +516,13 @@ static int matcher_object_error(const char *path, json_t *m, char **why)
 	return -EINVAL;
 }
 
-static int clause_compile(struct clause *c, const char *path, json_t *m,
-			  char **why)
+static int clause_compile(struct clause *c, const char *path, size_t len,
+			  json_t *m, char **why)
 {
 	const struct op_def *op;
 	json_t *v;
 
-	if (path_split(c, path, why) < 0)
+	if (path_split(c, path, len, why) < 0)
 		return -EINVAL;
 	if (json_is_array(m)) {
 		*why = xasprintf("an array cannot be matched by equality; use "
@@ -503,9 +577,11 @@ int filter_compile(const json_t *spec, struct filter **ret, char **ret_path,
 		   char **cause)
 {
 	struct filter *f;
+	struct clause *c;
 	const char *key;
+	size_t len, re_total = 0;
 	json_t *m;
-	char *why;
+	char *why = NULL;
 
 	if (!json_is_object(spec))
 		return compile_fail("", xasprintf("must be a JSON object of "
@@ -513,11 +589,26 @@ int filter_compile(const json_t *spec, struct filter **ret, char **ret_path,
 						  spec ? type_name(spec)
 						       : "missing"),
 				    ret_path, cause);
+	if (json_object_size(spec) > FILTER_MAX_CLAUSES)
+		return compile_fail("", xasprintf("has %zu paths; at most %d",
+						  json_object_size(spec),
+						  FILTER_MAX_CLAUSES),
+				    ret_path, cause);
 	f = xcalloc(1, sizeof(*f));
 	f->c = xcalloc(json_object_size(spec) + 1, sizeof(*f->c));
 	/* jansson's iterators take a non-const object; nothing is changed. */
-	json_object_foreach((json_t *)spec, key, m) {
-		if (clause_compile(&f->c[f->n++], key, m, &why) < 0) {
+	json_object_keylen_foreach((json_t *)spec, key, len, m) {
+		c = &f->c[f->n++];
+		if (clause_compile(c, key, len, m, &why) == 0) {
+			re_total += c->re_size;
+			if (re_total > FILTER_MAX_REGEX_TOTAL)
+				why = xasprintf("regex: the filter's regexes "
+						"together expand to %zu "
+						"positions; at most %d",
+						re_total,
+						FILTER_MAX_REGEX_TOTAL);
+		}
+		if (why) {
 			filter_free(f);
 			return compile_fail(key, why, ret_path, cause);
 		}

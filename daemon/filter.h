@@ -11,9 +11,21 @@
  *                 false and null equal only themselves
  *   {"in":[...]}  equality with any element (an empty list matches nothing)
  *   {"glob":"*"}  fnmatch(3) with no flags, on string values only
- *   {"regex":""}  POSIX ERE (REG_EXTENDED|REG_NOSUB), on string values only
+ *   {"regex":""}  POSIX ERE (REG_EXTENDED|REG_NOSUB), unanchored, on string
+ *                 values only. Refused because glibc would take gigabytes
+ *                 or seconds on them: back-references, adjacent
+ *                 repetition operators ("a+?": undefined in POSIX),
+ *                 repeating what can match empty ("(a?)+"), and more than
+ *                 FILTER_MAX_REGEX_SIZE positions once repetitions are
+ *                 expanded ("x{1,32767}"), or FILTER_MAX_REGEX_TOTAL for
+ *                 all the regexes of a filter
  *   {"exists":b}  whether the path leads to a value (null counts)
  * A string value holding a NUL byte never matches a glob or a regex.
+ * Refused at compile time, naming the path: more than FILTER_MAX_CLAUSES
+ * paths, an empty path or segment, too many segments, a NUL byte in a path or pattern, a matcher object without
+ * exactly one known key, an array as an equality value, "in" elements that
+ * are arrays or objects, wrong operand types, patterns too long or too
+ * large, and what regcomp refuses (with regerror's words).
  *
  * Owns: the grammar, the validation messages and matching. Does not own:
  * which schedules an event reaches, debounce, or where event data goes.
@@ -26,8 +38,15 @@
 #include <jansson.h>
 
 #define FILTER_MAX_SEGMENTS 32
+/* Most paths in one filter. */
+#define FILTER_MAX_CLAUSES 64
 /* Longest glob or regex pattern, in bytes. */
 #define FILTER_MAX_PATTERN 1024
+/* Most NFA positions a regex may expand to ("a{1,3}" is 3, "(ab)+" is 4):
+ * about 0.1 s of regexec on a 64 KiB adversarial string. */
+#define FILTER_MAX_REGEX_SIZE 256
+/* Most positions of all the regexes of one filter together. */
+#define FILTER_MAX_REGEX_TOTAL 1024
 
 struct filter;
 

@@ -211,6 +211,16 @@ static void test_regex(void **state)
 			  "{\"k\":\"123]\"}"));
 	assert_true(match("{\"k\":{\"regex\":\"a\\\\{2\\\\}\"}}",
 			  "{\"k\":\"a{2}\"}"));
+	/* Repetitions of operands that cannot match empty are fine. */
+	assert_true(match("{\"k\":{\"regex\":"
+			  "\"^-?([0-9]+(\\\\.[0-9]*)?)?$\"}}",
+			  "{\"k\":\"-12.5\"}"));
+	assert_true(match("{\"k\":{\"regex\":\"(a*b)+$\"}}",
+			  "{\"k\":\"aabbab\"}"));
+	assert_true(match("{\"k\":{\"regex\":\"(^|/)x(y|z)?$\"}}",
+			  "{\"k\":\"a/x\"}"));
+	assert_true(match("{\"k\":{\"regex\":\"^(a|b)*c+d?$\"}}",
+			  "{\"k\":\"ababcc\"}"));
 }
 
 static void test_exists(void **state)
@@ -300,6 +310,23 @@ static void test_bad_paths(void **state)
 	bad("{\"ok\":1,\"b..\":2}", "b..", "filter.b..: empty segment*");
 }
 
+/* The parser refuses NUL bytes in keys, but a caller may build them. */
+static void test_bad_path_nul(void **state)
+{
+	json_t *s = json_object();
+	struct filter *f = NULL;
+	char *p = NULL, *c = NULL;
+
+	(void)state;
+	json_object_setn_new(s, "a\0b", 3, json_integer(1));
+	assert_int_equal(filter_compile(s, &f, &p, &c), -EINVAL);
+	assert_string_equal(p, "a");
+	assert_string_equal(c, "filter.a: path contains a NUL byte");
+	free(p);
+	free(c);
+	json_decref(s);
+}
+
 static void test_bad_matchers(void **state)
 {
 	(void)state;
@@ -356,11 +383,68 @@ static void test_bad_regex(void **state)
 	bad("{\"k\":{\"regex\":\"((((a{99}){99}){99}){99}){99}\"}}", "k",
 	    "filter.k: regex: too large once repetitions are expanded "
 	    "(16777216 or more positions; at most 256)");
-	bad("{\"k\":{\"regex\":\"(){300}\"}}", "k",
+	bad("{\"k\":{\"regex\":\"(ab){150}\"}}", "k",
 	    "filter.k: regex: too large*");
+	bad("{\"k\":{\"regex\":\"a+++++++++++\"}}", "k", "filter.k: regex: "
+	    "adjacent repetition operators are undefined in POSIX ERE (there "
+	    "are no lazy or possessive forms); use a group such as "
+	    "\"(a+)?\"");
+	bad("{\"k\":{\"regex\":\"x.*?y\"}}", "k",
+	    "filter.k: regex: adjacent repetition*");
+	bad("{\"k\":{\"regex\":\"a{0,3}?\"}}", "k",
+	    "filter.k: regex: adjacent repetition*");
+	bad("{\"k\":{\"regex\":\"(((a?)?)?)+\"}}", "k", "filter.k: regex: "
+	    "repeating something that can match the empty string (like "
+	    "\"(a?)+\" or \"(a|)*\") is refused: regcomp takes exponential "
+	    "time on it");
+	bad("{\"k\":{\"regex\":\"x(a|)*\"}}", "k",
+	    "filter.k: regex: repeating something that can match*");
+	bad("{\"k\":{\"regex\":\"(a*b?)+\"}}", "k",
+	    "filter.k: regex: repeating something that can match*");
+	bad("{\"k\":{\"regex\":\"(b|a{0,2}){2}\"}}", "k",
+	    "filter.k: regex: repeating something that can match*");
+	bad("{\"k\":{\"regex\":\"()*\"}}", "k",
+	    "filter.k: regex: repeating something that can match*");
 	bad("{\"k\":{\"regex\":\"([ab]|cd){1,100}\"}}", "k",
 	    "filter.k: regex: too large once repetitions are expanded (300 "
 	    "positions*");
+}
+
+/* Builds a filter of N clauses "kI": MATCHER. Returns new text. */
+static char *many(int n, const char *matcher)
+{
+	char *s = xstrdup("{"), *t;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		t = xasprintf("%s%s\"k%d\":%s", s, i ? "," : "", i, matcher);
+		free(s);
+		s = t;
+	}
+	t = xasprintf("%s}", s);
+	free(s);
+	return t;
+}
+
+static void test_filter_bounds(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = many(FILTER_MAX_CLAUSES, "{\"exists\":false}");
+	assert_true(match(s, "{}"));
+	free(s);
+	s = many(FILTER_MAX_CLAUSES + 1, "1");
+	bad(s, "", "filter: has 65 paths; at most 64");
+	free(s);
+	/* Four regexes of 251 positions fit; a fifth does not. */
+	s = many(4, "{\"regex\":\"^a{250}\"}");
+	assert_false(match(s, "{}"));
+	free(s);
+	s = many(5, "{\"regex\":\"^a{250}\"}");
+	bad(s, "k4", "filter.k4: regex: the filter's regexes together expand "
+	    "to 1255 positions; at most 1024");
+	free(s);
 }
 
 static void test_pattern_length(void **state)
@@ -413,8 +497,10 @@ int main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_bad_object),
 		cmocka_unit_test(test_bad_paths),
+		cmocka_unit_test(test_bad_path_nul),
 		cmocka_unit_test(test_bad_matchers),
 		cmocka_unit_test(test_bad_regex),
+		cmocka_unit_test(test_filter_bounds),
 		cmocka_unit_test(test_pattern_length),
 		cmocka_unit_test(test_spec_borrowed),
 	};
