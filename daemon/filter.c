@@ -6,8 +6,8 @@
  * Owns: the filter grammar, its validation messages ("filter.PATH: what is
  * wrong"), and the checks that keep a hostile regex cheap before regcomp
  * sees it (filters are written by unprivileged peers but run on everyone's
- * events; see "regex cost bounds"). Does not own: which schedules an event reaches, debounce, or
- * where event data goes. Pure: no global state.
+ * events; see "regex cost bounds"). Does not own: which schedules an event
+ * reaches, debounce, or where event data goes. Pure: no global state.
  */
 #include "daemon/filter.h"
 
