@@ -22,10 +22,11 @@
  *   {"exists":b}  whether the path leads to a value (null counts)
  * A string value holding a NUL byte never matches a glob or a regex.
  * Refused at compile time, naming the path: more than FILTER_MAX_CLAUSES
- * paths, an empty path or segment, too many segments, a NUL byte in a path or pattern, a matcher object without
- * exactly one known key, an array as an equality value, "in" elements that
- * are arrays or objects, wrong operand types, patterns too long or too
- * large, and what regcomp refuses (with regerror's words).
+ * paths, an empty path or segment, too many segments, a NUL byte in a path
+ * or pattern, a matcher object without exactly one known key, an array as
+ * an equality value, "in" elements that are arrays or objects, wrong
+ * operand types, patterns too long or too large, and what regcomp refuses
+ * (with regerror's words).
  *
  * Owns: the grammar, the validation messages and matching. Does not own:
  * which schedules an event reaches, debounce, or where event data goes.
