@@ -18,7 +18,8 @@ VERSION := 0.1.0
 
 PKGS := libevent jansson libsystemd
 DEB_PKGS := libevent-dev libjansson-dev libsystemd-dev libcmocka-dev \
-	pkg-config python3 socat strace procps jq
+	pkg-config python3 socat strace procps jq \
+	debhelper dpkg-dev lintian groff-base man-db
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Werror
@@ -45,7 +46,7 @@ DAEMON := $(BUILD)/vibe-schedd
 CLIENT := $(BUILD)/vibectl
 
 .PHONY: all run check test unit integ diff deps check-asan check-clang \
-	check-layering bench clean install
+	check-layering bench clean
 all: $(DAEMON) $(CLIENT) $(UNIT_BIN) $(HELPER_BIN)
 
 $(BUILD)/%.o: %.c
@@ -112,10 +113,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all BUILD=build-bench CFLAGS="-O2 -g"
 	@./bench/run.sh build-bench
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/vibe-schedd
-	install -m 0755 $(CLIENT) $(DESTDIR)$(PREFIX)/bin/vibectl
+include packaging/packaging.mk
 
 clean:
 	rm -rf build build-*

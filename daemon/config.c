@@ -240,10 +240,10 @@ static void print_help(void)
 	printf("Usage: vibe-schedd [OPTION]...\n"
 	       "Scheduling daemon: runs pipelines on cron expressions, intervals and events.\n"
 	       "Talk to it with vibectl. It stays in the foreground (run it under systemd).\n\n"
-	       "  --config FILE              read settings from FILE (key = value lines)\n"
-	       "  --socket PATH              same as --socket-path\n"
-	       "  --version                  print the version and exit\n"
-	       "  --help                     print this help and exit\n");
+	       "  --config FILE                read settings from FILE (key = value lines)\n"
+	       "  --socket PATH                same as --socket-path\n"
+	       "  --version                    print the version and exit\n"
+	       "  --help                       print this help and exit\n");
 	for (size_t i = 0; i < N_SETTINGS; i++) {
 		char opt[64];
 		size_t j;
@@ -251,7 +251,7 @@ static void print_help(void)
 		for (j = 0; settings[i].name[j]; j++)
 			opt[j] = settings[i].name[j] == '_' ? '-' : settings[i].name[j];
 		opt[j] = '\0';
-		printf("  --%-25s%s\n", opt, settings[i].help);
+		printf("  --%-27s %s\n", opt, settings[i].help);
 	}
 	printf("\nFlags override the config file, which overrides the defaults.\n");
 }

@@ -35,6 +35,13 @@ void h_run_schedule(struct call *c);
 void h_trigger_event(struct call *c);
 void h_events_release(void);
 
+void h_create_backfill(struct call *c);
+void h_execute_backfill(struct call *c);
+void h_get_backfill(struct call *c);
+void h_list_backfills(struct call *c);
+void h_cancel_backfill(struct call *c);
+void h_retry_backfill(struct call *c);
+
 /* The schedule named by params.schedule_id if the peer may see it;
  * otherwise fails the call with not_found and returns NULL. */
 struct schedule *find_visible_schedule(struct call *c);

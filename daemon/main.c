@@ -12,6 +12,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "daemon/backfill.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
 #include "daemon/handlers.h"
@@ -132,6 +133,7 @@ static int run(struct daemon *d)
 	int r;
 
 	if ((r = load_state(d, &cause)) < 0 || (r = runner_init(d, &cause)) < 0 ||
+	    (r = backfill_init(d, &cause)) < 0 ||
 	    (r = server_new(d, &d->server, &cause)) < 0 ||
 	    (r = scheduler_init(d, &cause)) < 0) {
 		log_err("%s", cause ? cause : strerror(-r));
@@ -185,6 +187,7 @@ int main(int argc, char **argv)
 	server_free(d.server);
 	scheduler_release(&d);
 	runner_shutdown(&d);
+	backfill_release(&d);
 	events_release(&d);
 	h_events_release();
 	sched_free(d.sched);

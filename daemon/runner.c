@@ -280,8 +280,8 @@ static void finish_run(struct run *r)
 	run_free(r);
 	if (!rn->on_idle)
 		dispatch(d);
-	else if (!rn->active)
-		rn->on_idle(rn->idle_arg);
+	else if (rn->nrunning == 0)
+		rn->on_idle(rn->idle_arg);	/* queued runs stay queued on disk */
 }
 
 static bool run_settled(const struct run *r)
@@ -386,8 +386,6 @@ static void start_run(struct run *r)
 	}
 	save_run(r);
 	start_ready_assets(r);
-	if (run_settled(r))
-		finish_run(r);
 }
 
 static void dispatch(struct daemon *d)
@@ -777,11 +775,14 @@ static void recover(struct daemon *d)
 	for (size_t i = 0; i < n; i++) {
 		const char *st = json_string_value(json_object_get(v[i], "status"));
 
-		if (st && strcmp(st, "queued") == 0) {
+		/* A backfill's own task state decides what it re-runs. */
+		bool backfill = json_is_string(json_object_get(v[i], "backfill_id"));
+
+		if (st && strcmp(st, "queued") == 0 && !backfill) {
 			requeue_loaded(d, v[i]);
 			continue;
 		}
-		if (st && strcmp(st, "running") == 0)
+		if (st && (strcmp(st, "running") == 0 || strcmp(st, "queued") == 0))
 			fail_loaded(d, v[i]);
 		remember_json(d, json_incref(v[i]));
 	}

@@ -316,7 +316,9 @@ static void begin_attempt(struct asset_run *a)
 		a->error = cause;
 		a->exit_code = 127;
 		a->reaped = a->eof = true;
-		runner_attempt_over(a);
+		/* Settled from the next loop turn: the caller may be walking
+		 * this run's assets, and finishing could free the run. */
+		arm_timer(a, TIMER_SPAWN_FAILED, 0);
 		return;
 	}
 	if (t)
@@ -392,7 +394,9 @@ static void asset_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	a->timer_kind = TIMER_NONE;
-	if (kind == TIMER_RETRY) {
+	if (kind == TIMER_SPAWN_FAILED) {
+		runner_attempt_over(a);
+	} else if (kind == TIMER_RETRY) {
 		begin_attempt(a);
 	} else if (kind == TIMER_TIMEOUT) {
 		a->timed_out = true;

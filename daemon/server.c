@@ -124,7 +124,7 @@ static char *encode_call(json_t *id, struct call *call, size_t *len)
 	json_t *data;
 
 	if (call->code == 0)
-		return rpc_encode_result(id, call->result ? call->result : json_null(), len);
+		return rpc_encode_result(id, call->result ? json_incref(call->result) : json_null(), len);
 	data = json_object();
 	if (call->field)
 		json_object_set_new(data, "field", json_string(call->field));

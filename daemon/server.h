@@ -23,7 +23,8 @@ int server_connection_count(const struct server *srv);
 /* A reply held for later (a long call such as a backfill with wait:true).
  * The handler gets one from server_defer() while it runs and completes it
  * with server_complete() from any later loop turn. If the client went away
- * meanwhile, completing is still fine (the answer is dropped). */
+ * meanwhile, completing is still fine (the answer is dropped). RESULT
+ * stays the caller's: its result and message are read, not taken. */
 struct deferred;
 struct call;
 struct deferred *server_defer(struct call *c);

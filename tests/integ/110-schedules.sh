@@ -57,7 +57,7 @@ vibectl add -f "$T/s.json" 2>"$T/err"; rc=$?
 set -e
 assert_eq "$rc" 1 "exit code for already exists"
 assert_contains "$(cat "$T/err")" "already exists"
-out=$(req add_schedule "{\"schedule\":$(cat "$T/s.json")}")
+out=$(req add_schedule "{\"schedule\":$(jq -c . "$T/s.json")}")
 assert_json "$out" .error.code -32002
 
 check_invalid() { # SCHEDULE_JSON FIELD MESSAGE_PART

@@ -12,8 +12,9 @@ for c in 0 1 2 3; do
 		printf '{"jsonrpc":"2.0","id":%d,"method":"add_schedule","params":{"schedule":{"schedule_id":"s%03d","schedule_type":"cron","schedule_definition":{"cron_expression":"%d 9 * * *"},"timezone":"Europe/London","asset_graph":{"name":"g","assets":[{"name":"a","command":["/bin/echo","%d"]}]}}}}\n' \
 			"$i" "$i" $((i % 60)) "$i"
 	done | rpc 50 >"$T/acks.$c") &
+	clients="${clients:-} $!"
 done
-wait
+wait $clients
 acked=$(cat "$T"/acks.* | jq -r 'select(.result) | .id' | wc -l)
 assert_eq "$acked" 200 "acknowledged adds"
 kill9_daemon
@@ -53,7 +54,7 @@ printf 'not json at all' >"$STATE/schedules/zzz.json"
 start_daemon
 [ -e "$STATE/schedules/.corrupt/s010.json" ] || fail "corrupt file not moved to .corrupt/"
 [ -e "$STATE/schedules/.corrupt/zzz.json" ] || fail "corrupt file not moved to .corrupt/"
-assert_eq "$(vibectl --json list | jq '.schedules | length')" 197 "schedules after corruption"
+assert_eq "$(vibectl --json list | jq '.schedules | length')" 198 "schedules after corruption (199 less s010)"
 grep -q "s010.json" "$DAEMON_LOG" || fail "no log line naming the corrupt file"
 ok "corrupt file moved to .corrupt/ with a log line"
 

@@ -100,8 +100,8 @@ done
 for i in 1 2 3 4 5 6; do trigger conc$i >/dev/null; done
 st=$(req status)
 assert_json "$st" .result.runs.running 2
-assert_json "$st" .result.runs.queued 4
-wait_for 30 test "$(cat "$OUT/done" 2>/dev/null | wc -l)" = 6 || fail "not all 6 runs ran"
+[ "$(echo "$st" | jq .result.runs.queued)" -ge 2 ] || fail "runs beyond the 2 slots are not queued: $st"
+wait_for 30 lines_at_least 6 "$OUT/done" || fail "not all 6 runs ran"
 max=$(sort -n "$OUT/concurrency" | tail -1)
 [ "$max" -le 2 ] || fail "$max runs at once with max_concurrent_runs=2"
 no_zombies
@@ -120,7 +120,8 @@ ok "asset graph with only a name runs PIPELINE_DIR/<name>"
 # cancel_run stops a running run.
 add_json "{\"schedule_id\":\"long\",\"schedule_type\":\"cron\",\"schedule_definition\":{\"cron_expression\":\"0 0 1 1 *\"},\"asset_graph\":{\"name\":\"g\",\"assets\":[{\"name\":\"s\",\"command\":[\"sleep\",\"303\"]}]}}"
 rid=$(trigger long)
-wait_for 10 test "$(run_status "$rid")" = running || fail "long run did not start"
+run_running() { [ "$(run_status "$1")" = running ]; }
+wait_for 10 run_running "$rid" || fail "long run did not start"
 assert_json "$(req cancel_run "{\"run_id\":\"$rid\"}")" .result.run_id "$rid"
 wait_for 10 run_final "$rid" || fail "cancelled run did not finish"
 assert_eq "$(run_status "$rid")" cancelled "cancelled run"

@@ -11,7 +11,7 @@ add_json "{\"schedule_id\":\"tick\",\"schedule_type\":\"interval\",\"schedule_de
  \"asset_graph\":{\"name\":\"g\",\"assets\":[{\"name\":\"t\",\"command\":\"echo \$VIBE_SCHEDULED_TIME \$(date +%s.%N) >>$OUT/ticks\"}]}}"
 add_json "{\"schedule_id\":\"minute\",\"schedule_type\":\"cron\",\"schedule_definition\":{\"cron_expression\":\"* * * * *\"},
  \"asset_graph\":{\"name\":\"g\",\"assets\":[{\"name\":\"m\",\"command\":\"echo \$VIBE_SCHEDULED_TIME \$(date +%s.%N) >>$OUT/minute\"}]}}"
-wait_for 40 test "$(cat "$OUT/ticks" 2>/dev/null | wc -l)" -ge 21 || fail "interval did not fire 21 times"
+wait_for 40 lines_at_least 21 "$OUT/ticks" || fail "interval did not fire 21 times"
 vibectl pause tick >/dev/null
 python3 - "$OUT/ticks" <<'PY' || fail "interval fires are not on a 1 s grid"
 import sys, datetime as dt

@@ -22,7 +22,7 @@ ev=$(req get_events '{"schedule_id":"every2","limit":100}' | jq -c "[.result.eve
 assert_json "$ev" .status failed
 assert_json "$ev" .error "daemon restarted"
 n=$(wc -l <"$OUT/fires")
-wait_for 10 test "$(wc -l <"$OUT/fires")" -gt "$n" || fail "schedule did not fire again after restart"
+wait_for 10 lines_at_least $((n + 1)) "$OUT/fires" || fail "schedule did not fire again after restart"
 ok "kill -9 mid-run: run recorded failed, fires again"
 
 # SIGTERM: running jobs are stopped and recorded.

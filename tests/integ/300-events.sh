@@ -94,7 +94,7 @@ ok "chaining on pipeline_completed / pipeline_failed"
 # vibectl event: typed KEY=VALUE, exit codes.
 id=$(vibectl event other_type n=5 ok=true name=x nested.k=1 'raw:=[1,2]')
 case "$id" in *v1*) ;; *) fail "vibectl event printed: $id" ;; esac
-wait_for 10 test "$(wc -l <"$OUT/other")" -ge 2 || fail "vibectl event did not trigger"
+wait_for 10 lines_at_least 2 "$OUT/other" || fail "vibectl event did not trigger"
 assert_eq "$(tail -1 "$OUT/other" | cut -d'|' -f3 | jq -c -S .)" '{"n":5,"name":"x","nested":{"k":1},"ok":true,"raw":[1,2]}' "typed values"
 vibectl stop >/dev/null
 set +e; vibectl event other_type 2>"$T/err"; rc=$?; set -e

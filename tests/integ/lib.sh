@@ -83,8 +83,9 @@ assert_contains() {
 
 # add_json JSON: add_schedule with a raw Schedule object; fails the test on error.
 add_json() {
-	local out
-	out=$(req add_schedule "{\"schedule\":$1}")
+	local out doc
+	doc=$(printf '%s' "$1" | jq -c .) || fail "bad JSON in the test: $1"
+	out=$(req add_schedule "{\"schedule\":$doc}")
 	echo "$out" | jq -e .result >/dev/null || fail "add_schedule failed: $out"
 }
 
@@ -111,3 +112,8 @@ no_zombies() {
 	z=$(ps --ppid "$DPID" -o stat= 2>/dev/null | grep -c '^Z' || true)
 	[ "$z" = 0 ] || fail "$z zombie children of the daemon"
 }
+
+# lines FILE: its line count (0 if missing).
+lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+# lines_at_least N FILE: true once FILE has N lines (for wait_for).
+lines_at_least() { [ "$(lines "$2")" -ge "$1" ]; }
