@@ -67,6 +67,7 @@ struct run {
 	int64_t queued_ms, started_ms, finished_ms;
 	struct asset_run *assets;
 	size_t nassets;
+	bool after_previous;		/* see struct run_request */
 	bool cancelling;
 	bool stopping;			/* the daemon is shutting down */
 	char *error;			/* new */

@@ -175,19 +175,33 @@ static void enqueue(struct runner *rn, struct run *r)
 	rn->nqueued++;
 }
 
+static void unqueue(struct runner *rn, struct run *r);
+
+/* Overlap queue: a run waits while another run of its schedule runs. */
+static bool blocked(const struct runner *rn, const struct run *r)
+{
+	if (!r->after_previous)
+		return false;
+	for (const struct run *q = rn->active; q; q = q->next)
+		if (q != r && q->state == RUN_RUNNING && strcmp(q->schedule_id, r->schedule_id) == 0)
+			return true;
+	return false;
+}
+
+/* The oldest queued run that may start: live runs before backfill tasks. */
 static struct run *dequeue(struct runner *rn)
 {
-	struct run **head = rn->live_head ? &rn->live_head : &rn->bf_head;
-	struct run **tail = rn->live_head ? &rn->live_tail : &rn->bf_tail;
-	struct run *r = *head;
+	struct run *heads[2] = { rn->live_head, rn->bf_head };
 
-	if (!r)
-		return NULL;
-	*head = r->qnext;
-	if (!*head)
-		*tail = NULL;
-	rn->nqueued--;
-	return r;
+	for (int i = 0; i < 2; i++) {
+		for (struct run *r = heads[i]; r; r = r->qnext) {
+			if (!blocked(rn, r)) {
+				unqueue(rn, r);
+				return r;
+			}
+		}
+	}
+	return NULL;
 }
 
 static void unqueue(struct runner *rn, struct run *r)
@@ -418,6 +432,7 @@ static struct run *run_new(struct daemon *d, const struct run_request *rq)
 	r->timezone = xstrdup(rq->timezone ? rq->timezone : "UTC");
 	r->logical_date = rq->logical_date ? xstrdup(rq->logical_date) : NULL;
 	r->run_as = rq->run_as ? xstrdup(rq->run_as) : NULL;
+	r->after_previous = rq->after_previous;
 	r->trigger = rq->trigger;
 	r->scheduled_time = rq->scheduled_time;
 	r->owner_uid = rq->owner_uid;

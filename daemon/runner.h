@@ -34,6 +34,8 @@ struct run_request {
 	const char *logical_date;	/* VIBE_LOGICAL_DATE; NULL: from scheduled_time */
 	uid_t owner_uid;
 	const char *run_as;		/* NULL: the owner */
+	bool after_previous;		/* overlap queue: start only when no
+					 * run of the schedule is running */
 	/* Called once when the run reaches a final state (may be NULL). */
 	void (*on_done)(const char *run_id, const char *status, void *arg);
 	void *arg;

@@ -97,6 +97,7 @@ json_t *scheduler_trigger(struct daemon *d, struct schedule *s,
 			.scheduled_time = scheduled_time, .timezone = s->timezone,
 			.asset_graph = s->asset_graph, .trigger_event = trigger_event,
 			.owner_uid = s->owner_uid, .run_as = s->run_as,
+			.after_previous = s->overlap == OVERLAP_QUEUE,
 			.on_done = schedule_run_done, .arg = dc,
 		};
 
