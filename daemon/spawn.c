@@ -121,8 +121,10 @@ child_fail(const struct child_arg *a, int step, int err)
 }
 
 /* Every disposition back to SIG_DFL (an inherited SIG_IGN for SIGPIPE
- * survives execve and breaks `yes | head`), then an empty mask. 32 and 33
- * belong to glibc and are refused: ignore errors. */
+ * survives execve and breaks `yes | head`), then an empty mask. glibc's
+ * sigaction refuses 32 and 33 (its own), yet an ancestor may have left
+ * them ignored, and SIG_IGN survives execve: reset those through the raw
+ * system call (the kernel's struct: handler, flags, restorer, mask). */
 static CHILD_FN void
 child_reset_signals(void)
 {
@@ -136,7 +138,11 @@ child_reset_signals(void)
 	for (sig = 1; sig < NSIG; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
-		(void)sigaction(sig, &dfl, NULL);
+		if (sigaction(sig, &dfl, NULL) < 0) {
+			unsigned long ksa[4] = { (unsigned long)SIG_DFL, 0, 0, 0 };
+
+			(void)syscall(SYS_rt_sigaction, sig, ksa, NULL, sizeof(unsigned long));
+		}
 	}
 	sigemptyset(&empty);
 	(void)sigprocmask(SIG_SETMASK, &empty, NULL);
