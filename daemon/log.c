@@ -1,7 +1,7 @@
 /*
- * Logging: one line per message on stderr. Under systemd (JOURNAL_STREAM
- * set and matching stderr) lines carry "<N>" priority prefixes that the
- * journal understands; on a terminal they carry a level word and a time.
+ * Logging: under systemd (JOURNAL_STREAM set and matching stderr) each
+ * message goes to the journal with its priority and fields; otherwise one
+ * line on stderr with a time and a level word.
  */
 #include "daemon/log.h"
 
@@ -9,12 +9,17 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#define SD_JOURNAL_SUPPRESS_LOCATION
+#include <systemd/sd-journal.h>
+
 static int log_level = LOG_INFO;
-static bool log_prefixed;
+static bool log_journal;
 
 static bool stderr_is_journal(void)
 {
@@ -32,7 +37,7 @@ static bool stderr_is_journal(void)
 void log_init(int level)
 {
 	log_level = level;
-	log_prefixed = stderr_is_journal();
+	log_journal = stderr_is_journal();
 }
 
 static const char *prio_word(int prio)
@@ -45,6 +50,34 @@ static const char *prio_word(int prio)
 	return words[prio & 7];
 }
 
+static void emit(int prio, const char *sid, const char *rid, const char *line)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	if (log_journal) {
+		char f[4][4200];
+		struct iovec iov[4];
+		int n = 0;
+
+		snprintf(f[n++], sizeof f[0], "MESSAGE=%s", line);
+		snprintf(f[n++], sizeof f[0], "PRIORITY=%d", prio);
+		if (sid)
+			snprintf(f[n++], sizeof f[0], "SCHEDULE_ID=%s", sid);
+		if (rid)
+			snprintf(f[n++], sizeof f[0], "RUN_ID=%s", rid);
+		for (int i = 0; i < n; i++)
+			iov[i] = (struct iovec){ f[i], strlen(f[i]) };
+		sd_journal_sendv(iov, n);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s: %s\n",
+		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, prio_word(prio), line);
+}
+
 void vlog(int prio, const char *fmt, ...)
 {
 	char line[4096];
@@ -55,17 +88,19 @@ void vlog(int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	if (log_prefixed) {
-		fprintf(stderr, "<%d>%s\n", prio, line);
-	} else {
-		struct timespec ts;
-		struct tm tm;
+	emit(prio, NULL, NULL, line);
+}
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s: %s\n",
-			tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
-			prio_word(prio), line);
-	}
+void vlog_run(int prio, const char *schedule_id, const char *run_id,
+	      const char *fmt, ...)
+{
+	char line[4096];
+	va_list ap;
+
+	if (prio > log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	emit(prio, schedule_id, run_id, line);
 }

@@ -1,6 +1,7 @@
 /*
- * Logging with priorities. To stderr with sd-daemon "<N>" prefixes when
- * stderr is the journal or a pipe to systemd, plain otherwise. Only the
+ * Logging with priorities: to the journal (sd_journal_send, with
+ * PRIORITY= and fields such as SCHEDULE_ID= and RUN_ID=) when stderr is
+ * connected to it (JOURNAL_STREAM), else one plain line on stderr. Only the
  * daemon logs; proto/ and store/ return errors for their callers to log.
  */
 #ifndef VIBE_LOG_H
@@ -13,6 +14,11 @@
 void log_init(int level);
 
 void vlog(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The same, with the journal fields SCHEDULE_ID= and RUN_ID= (either may
+ * be NULL) when logging to the journal; on stderr they are just text. */
+void vlog_run(int prio, const char *schedule_id, const char *run_id,
+	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #define log_err(...) vlog(LOG_ERR, __VA_ARGS__)
 #define log_warn(...) vlog(LOG_WARNING, __VA_ARGS__)

@@ -281,7 +281,8 @@ static void finish_run(struct run *r)
 	r->finished_ms = now_ms();
 	save_run(r);
 	record_event_outcome(r);
-	log_info("run %s of %s %s", r->run_id, r->schedule_id, run_state_name(r->state));
+	vlog_run(r->state == RUN_SUCCEEDED ? LOG_INFO : LOG_NOTICE, r->schedule_id, r->run_id,
+		 "run %s of %s %s", r->run_id, r->schedule_id, run_state_name(r->state));
 	if (r->prev)
 		r->prev->next = r->next;
 	else
@@ -392,7 +393,8 @@ static void start_run(struct run *r)
 	r->started_ms = now_ms();
 	rn->nrunning++;
 	if (resolve_user(r) < 0) {
-		log_warn("run %s of %s: %s", r->run_id, r->schedule_id, r->error);
+		vlog_run(LOG_WARNING, r->schedule_id, r->run_id, "run %s of %s: %s",
+			 r->run_id, r->schedule_id, r->error);
 		for (size_t i = 0; i < r->nassets; i++)
 			r->assets[i].state = ASSET_SKIPPED;
 		finish_run(r);

@@ -311,7 +311,8 @@ static void begin_attempt(struct asset_run *a)
 		log_note(a, "\n[vibe-schedd: attempt %d]\n", a->attempts);
 	if (spawn_attempt(a, &cause) < 0) {
 		log_note(a, "[vibe-schedd: %s]\n", cause);
-		log_warn("run %s asset %s: %s", a->run->run_id, a->name, cause);
+		vlog_run(LOG_WARNING, a->run->schedule_id, a->run->run_id, "run %s asset %s: %s",
+			 a->run->run_id, a->name, cause);
 		free(a->error);
 		a->error = cause;
 		a->exit_code = 127;
