@@ -114,6 +114,7 @@ bench: deps
 	@./bench/run.sh build-bench
 
 include packaging/packaging.mk
+include tests/fuzz/fuzz.mk
 
 clean:
 	rm -rf build build-*
