@@ -24,6 +24,8 @@
 #include "daemon/history.h"
 #include "daemon/log.h"
 #include "daemon/runner-int.h"
+#include "daemon/sched.h"
+#include "daemon/schedule.h"
 #include "daemon/timefmt.h"
 #include "proto/xalloc.h"
 #include "store/store.h"
@@ -364,10 +366,25 @@ void runner_asset_finished(struct asset_run *a)
 		finish_run(r);
 }
 
+/* The owner's user name recorded when the schedule was added, if it is a
+ * name (not a bare uid) and the schedule still exists. */
+static const char *owner_name(const struct run *r)
+{
+	const struct schedule *s = sched_find(r->d->sched, r->schedule_id);
+
+	if (!s || !s->owner || s->owner_uid != r->owner_uid ||
+	    strspn(s->owner, "0123456789") == strlen(s->owner))
+		return NULL;
+	return s->owner;
+}
+
 /* The user a run executes as, looked up again at each start: a deleted
- * user's schedule does not run, and says why. */
+ * user's schedule does not run, and says why. A deleted owner's uid given
+ * to a new user (useradd reuses the lowest free uid) does not make the new
+ * user run it. */
 static int resolve_user(struct run *r)
 {
+	const char *owner = r->run_as || r->d->self_uid != 0 ? NULL : owner_name(r);
 	char *cause = NULL;
 	int e;
 
@@ -376,8 +393,14 @@ static int resolve_user(struct run *r)
 	else
 		e = spawn_user_lookup_uid(r->d->self_uid == 0 ? r->owner_uid : r->d->self_uid,
 					  &r->user, &cause);
+	if (e == 0 && owner && strcmp(owner, r->user.name) != 0) {
+		cause = xasprintf("uid %u is now user '%s'", (unsigned)r->owner_uid, r->user.name);
+		spawn_user_release(&r->user);
+		e = -ESTALE;
+	}
 	if (e < 0) {
-		r->error = xasprintf("not run: %s", cause);
+		r->error = owner ? xasprintf("not run: the owner '%s' no longer exists (%s)", owner, cause)
+				 : xasprintf("not run: %s", cause);
 		free(cause);
 		return e;
 	}
