@@ -83,6 +83,11 @@ void store_set_sticky(struct store *st, int err, char *cause);
  * *cause (if not set yet). Clears the pending flags. */
 void store_logs_sync(struct store *st, int *err, char **cause);
 
+/* Cuts the torn last line off every <id>.jsonl of KIND (store_open: the
+ * repair runs on every start, not only when a log is read). Best effort
+ * and silent: store_open has no warn callback. */
+void store_logs_repair(struct store *st, enum store_kind kind);
+
 /* Closes every cached log fd (no sync). */
 void store_logs_close(struct store *st);
 

@@ -82,18 +82,97 @@ static void log_evict(struct store *st, struct store_log *l, bool sync)
 	l->pending = false;
 }
 
+/* Finds the end of the last complete line (just past its '\n', 0 if
+ * none) of the SIZE bytes of FD. Returns 0 or -errno. */
+static int log_last_newline(int fd, off_t size, off_t *ret)
+{
+	char buf[4096];
+	off_t pos = size;
+	ssize_t n, i;
+
+	while (pos > 0) {
+		n = pos < (off_t)sizeof buf ? (ssize_t)pos : (ssize_t)sizeof buf;
+		if (pread(fd, buf, (size_t)n, pos - n) != n)
+			return errno != 0 ? -errno : -EIO;
+		for (i = n; i > 0; i--) {
+			if (buf[i - 1] == '\n') {
+				*ret = pos - n + i;
+				return 0;
+			}
+		}
+		pos -= n;
+	}
+	*ret = 0;
+	return 0;
+}
+
+/* Cuts a torn last line (what follows the last '\n': a write that a
+ * kill -9 or a crash interrupted) off the log open read-write on FD, and
+ * fsyncs the cut. Without it the next append would be glued onto the
+ * fragment and its whole line, an acknowledged record, would not parse.
+ * Returns 0 or -errno. */
+static int log_cut_torn(int fd)
+{
+	struct stat sb;
+	off_t keep;
+	char last;
+	int r;
+
+	if (fstat(fd, &sb) != 0)
+		return -errno;
+	if (sb.st_size == 0)
+		return 0;
+	errno = 0;
+	if (pread(fd, &last, 1, sb.st_size - 1) != 1)
+		return errno != 0 ? -errno : -EIO;
+	if (last == '\n')
+		return 0;
+	r = log_last_newline(fd, sb.st_size, &keep);
+	if (r < 0)
+		return r;
+	if (ftruncate(fd, keep) != 0 || fsync(fd) != 0)
+		return -errno;
+	return 0;
+}
+
+void store_logs_repair(struct store *st, enum store_kind kind)
+{
+	char **ids = NULL, name[LOG_NAME_MAX];
+	size_t n = 0, i;
+	int fd;
+
+	if (store_list_logs(st, kind, &ids, &n) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "%s.jsonl", ids[i]);
+		fd = store_openat(st->dirfd[kind], name, O_RDWR, 0);
+		if (fd >= 0) {
+			/* Best effort: the first append tries again. */
+			(void)log_cut_torn(fd);
+			close(fd);
+		}
+		free(ids[i]);
+	}
+	free(ids);
+}
+
 /* Opens NAME for appending, creating it (and marking the directory) if
- * missing. Returns an fd or -errno. */
+ * missing; an existing file's torn tail is cut first. Returns an fd or
+ * -errno. */
 static int log_open(struct store *st, enum store_kind kind, const char *name)
 {
-	int dfd = st->dirfd[kind], fd, tries;
+	int dfd = st->dirfd[kind], fd, tries, r;
 
 	for (tries = 0; tries < 4; tries++) {
-		fd = store_openat(dfd, name, O_WRONLY | O_APPEND, 0);
+		fd = store_openat(dfd, name, O_RDWR | O_APPEND, 0);
+		if (fd >= 0 && (r = log_cut_torn(fd)) < 0) {
+			close(fd);
+			return r;
+		}
 		if (fd != -ENOENT)
 			return fd;
 		fd = store_openat(dfd, name,
-				  O_WRONLY | O_APPEND | O_CREAT | O_EXCL,
+				  O_RDWR | O_APPEND | O_CREAT | O_EXCL,
 				  0640);
 		if (fd >= 0)
 			store_mark_dir(st, kind);

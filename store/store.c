@@ -353,6 +353,9 @@ int store_open(const char *state_dir, struct store **ret, char **cause)
 		if (r < 0)
 			goto fail;
 	}
+	/* kill -9 tears appends (NOTES.md): cut torn tails on every start. */
+	store_logs_repair(st, STORE_EVENTS);
+	store_logs_repair(st, STORE_BACKFILLS);
 	if (created && fsync(st->rootfd) != 0) {
 		r = -errno;
 		*cause = xasprintf("%s: fsync: %s", state_dir, strerror(-r));
