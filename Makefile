@@ -18,7 +18,8 @@ VERSION := 0.1.0
 
 PKGS := libevent jansson libsystemd
 DEB_PKGS := libevent-dev libjansson-dev libsystemd-dev libcmocka-dev \
-	pkg-config python3 socat strace procps jq \
+	pkg-config python3 socat strace procps jq valgrind clang \
+	libclang-rt-14-dev \
 	debhelper dpkg-dev lintian groff-base man-db
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -46,7 +47,8 @@ DAEMON := $(BUILD)/vibe-schedd
 CLIENT := $(BUILD)/vibectl
 
 .PHONY: all run check test unit integ diff deps check-asan check-clang \
-	check-layering bench clean
+	check-layering check-valgrind bench clean
+.SECONDARY:
 all: $(DAEMON) $(CLIENT) $(UNIT_BIN) $(HELPER_BIN)
 
 $(BUILD)/%.o: %.c
@@ -84,13 +86,21 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	./$(DAEMON) $(RUN_ARGS)
 
-# Everything CI runs: gcc build + tests, clang build (warnings are errors),
-# layering rule, then the whole suite again under ASan+UBSan.
+# Everything CI runs: the layering rule, a clang build (warnings are
+# errors), the gcc build's unit tests, the whole integration suite with the
+# daemon under valgrind, then everything again under ASan+UBSan, then each
+# fuzz target for FUZZ_SECONDS.
 check: deps
 	@$(MAKE) --no-print-directory check-layering
 	@$(MAKE) --no-print-directory check-clang
-	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory all
+	@UNIT=1 INTEG=0 ./tests/run-tests.sh $(BUILD)
+	@$(MAKE) --no-print-directory check-valgrind
 	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory fuzz
+
+check-valgrind: all
+	@UNIT=0 VIBE_VALGRIND=1 ./tests/run-tests.sh $(BUILD)
 
 check-clang:
 	@$(MAKE) --no-print-directory all BUILD=build-clang CC=clang
@@ -114,7 +124,7 @@ bench: deps
 	@./bench/run.sh build-bench
 
 include packaging/packaging.mk
-include tests/fuzz/fuzz.mk
+-include tests/fuzz/fuzz.mk
 
 clean:
 	rm -rf build build-*

@@ -74,6 +74,7 @@ struct run {
 	struct spawn_user user;
 	bool have_user;
 	void (*on_done)(const char *run_id, const char *status, void *arg);
+	void (*free_arg)(void *arg);
 	void *arg;
 };
 

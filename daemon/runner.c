@@ -245,6 +245,8 @@ static void run_free(struct run *r)
 	json_decref(r->sched_event);
 	if (r->have_user)
 		spawn_user_release(&r->user);
+	if (r->free_arg && r->arg)
+		r->free_arg(r->arg);
 	free(r);
 }
 
@@ -294,6 +296,7 @@ static void finish_run(struct run *r)
 	remember_finished(d, r);
 	if (r->on_done)
 		r->on_done(r->run_id, run_state_name(r->state), r->arg);
+	r->arg = NULL;	/* on_done took it */
 	run_free(r);
 	if (!rn->on_idle)
 		dispatch(d);
@@ -465,6 +468,7 @@ static struct run *run_new(struct daemon *d, const struct run_request *rq)
 	r->trigger_event = rq->trigger_event ? json_deep_copy(rq->trigger_event) : NULL;
 	r->queued_ms = now_ms();
 	r->on_done = rq->on_done;
+	r->free_arg = rq->free_arg;
 	r->arg = rq->arg;
 	init_assets(r);
 	return r;

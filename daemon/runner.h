@@ -38,6 +38,8 @@ struct run_request {
 					 * run of the schedule is running */
 	/* Called once when the run reaches a final state (may be NULL). */
 	void (*on_done)(const char *run_id, const char *status, void *arg);
+	/* Frees ARG when the run is dropped without finishing (shutdown). */
+	void (*free_arg)(void *arg);
 	void *arg;
 };
 

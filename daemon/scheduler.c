@@ -42,6 +42,14 @@ struct done_ctx {
 	char *schedule_id;
 };
 
+static void done_ctx_free(void *arg)
+{
+	struct done_ctx *dc = arg;
+
+	free(dc->schedule_id);
+	free(dc);
+}
+
 static void schedule_run_done(const char *run_id, const char *status, void *arg)
 {
 	struct done_ctx *dc = arg;
@@ -52,8 +60,7 @@ static void schedule_run_done(const char *run_id, const char *status, void *arg)
 		s->last_status = xstrdup(status);
 	}
 	scheduler_run_finished(dc->d, dc->schedule_id, run_id, status);
-	free(dc->schedule_id);
-	free(dc);
+	done_ctx_free(dc);
 }
 
 /* Applies S's overlap policy; returns false if the trigger is skipped. */
@@ -98,7 +105,7 @@ json_t *scheduler_trigger(struct daemon *d, struct schedule *s,
 			.asset_graph = s->asset_graph, .trigger_event = trigger_event,
 			.owner_uid = s->owner_uid, .run_as = s->run_as,
 			.after_previous = s->overlap == OVERLAP_QUEUE,
-			.on_done = schedule_run_done, .arg = dc,
+			.on_done = schedule_run_done, .free_arg = done_ctx_free, .arg = dc,
 		};
 
 		dc->d = d;

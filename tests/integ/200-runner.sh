@@ -95,12 +95,16 @@ ok "retries with doubling backoff"
 mkdir -p "$OUT/running"
 for i in 1 2 3 4 5 6; do
 	add_json "{\"schedule_id\":\"conc$i\",\"schedule_type\":\"cron\",\"schedule_definition\":{\"cron_expression\":\"0 0 1 1 *\"},
-	 \"asset_graph\":{\"name\":\"g\",\"assets\":[{\"name\":\"s\",\"command\":\"touch $OUT/running/\$\$; ls $OUT/running | wc -l >>$OUT/concurrency; sleep 0.5; rm $OUT/running/\$\$; echo done >>$OUT/done\"}]}}"
+	 \"asset_graph\":{\"name\":\"g\",\"assets\":[{\"name\":\"s\",\"command\":\"touch $OUT/running/\$\$; ls $OUT/running | wc -l >>$OUT/concurrency; sleep 1.5; rm $OUT/running/\$\$; echo done >>$OUT/done\"}]}}"
 done
-for i in 1 2 3 4 5 6; do trigger conc$i >/dev/null; done
+# All six triggers on one connection (runs start from the next loop turn),
+# then the status while the first two still sleep.
+for i in 1 2 3 4 5 6; do
+	printf '{"jsonrpc":"2.0","id":%d,"method":"run_schedule","params":{"schedule_id":"conc%d"}}\n' $i $i
+done | rpc 6 >/dev/null
 st=$(req status)
 assert_json "$st" .result.runs.running 2
-[ "$(echo "$st" | jq .result.runs.queued)" -ge 2 ] || fail "runs beyond the 2 slots are not queued: $st"
+assert_json "$st" .result.runs.queued 4
 wait_for 30 lines_at_least 6 "$OUT/done" || fail "not all 6 runs ran"
 max=$(sort -n "$OUT/concurrency" | tail -1)
 [ "$max" -le 2 ] || fail "$max runs at once with max_concurrent_runs=2"

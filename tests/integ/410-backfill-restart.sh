@@ -19,13 +19,18 @@ bf_get() { req get_backfill "{\"backfill_id\":\"$1\"}"; }
 bf_is() { test "$(bf_get "$1" | jq -r .result.status)" = "$2"; }
 starts_at_least() { test "$(cat "$OUT/starts" 2>/dev/null | wc -l)" -ge "$1"; }
 
-# check_once FIRST_DATE N: each of the N dates from FIRST_DATE succeeded once.
+# check_once BACKFILL FIRST_DATE N: each of the N dates from FIRST_DATE
+# succeeded exactly once as far as the daemon knows (its run records of the
+# backfill), and each ran to completion at least once.
 check_once() {
 	local want got
 	want=$(python3 -c "import datetime as d, sys
-for i in range($2): print((d.date.fromisoformat('$1') + d.timedelta(i)).isoformat())")
-	got=$(grep "^${1%-*}" "$OUT/success" | sort)
-	[ "$got" = "$want" ] || fail "successes per date: $(echo "$got" | uniq -c | awk '$1 != 1' | head -5) (have $(echo "$got" | wc -l), want $2)"
+for i in range($3): print((d.date.fromisoformat('$2') + d.timedelta(i)).isoformat())")
+	got=$(grep "^${2%-*}" "$OUT/success" | sort -u)
+	[ "$got" = "$want" ] || fail "dates that never completed: $(comm -13 <(echo "$got") <(echo "$want") | head -5)"
+	got=$(req list_runs '{"schedule_id":"daily","status":"succeeded","limit":1000}' |
+		jq -r ".result.runs[] | select(.backfill_id==\"$1\") | .scheduled_time[0:10]" | sort)
+	[ "$got" = "$want" ] || fail "succeeded runs per date: $(echo "$got" | uniq -c | awk '$1 != 1' | head -5) (have $(echo "$got" | wc -l), want $3)"
 }
 
 # ---- kill -9 in the middle ----------------------------------------------------------
@@ -44,11 +49,13 @@ assert_eq "$(wc -l <"$OUT/success")" "$done_before" "successes recorded by orpha
 start_daemon --max-concurrent-runs 4 --kill-grace-seconds 1
 out=$(bf_get "$bid")
 assert_json "$out" .result.status running
-assert_json "$out" .result.tasks_succeeded "$done_before"
+# The daemon cannot know of more successes than the tasks completed; it may
+# know of fewer (killed between a task's end and its durable record).
+[ "$(echo "$out" | jq .result.tasks_succeeded)" -le "$done_before" ] || fail "more successes recorded than completed: $out"
 wait_for 30 bf_is "$bid" succeeded || fail "the resumed backfill did not finish: $(bf_get "$bid")"
 out=$(bf_get "$bid")
 assert_json "$out" '.result | [.tasks_succeeded, .tasks_failed, .tasks_cancelled, .tasks_running, .tasks_pending] | map(tostring) | join(",")' "20,0,0,0,0"
-check_once 2024-01-01 20
+check_once "$bid" 2024-01-01 20
 starts=$(wc -l <"$OUT/starts")
 [ "$starts" -ge 22 ] || fail "only $starts starts: the killed tasks were not run again"
 # The killed runs are failed in the run history; the task state decided the re-run.
@@ -69,7 +76,7 @@ start_daemon --max-concurrent-runs 4 --kill-grace-seconds 1
 assert_json "$(bf_get "$bid2")" .result.status running
 wait_for 30 bf_is "$bid2" succeeded || fail "the backfill did not finish after a clean restart: $(bf_get "$bid2")"
 assert_json "$(bf_get "$bid2")" '.result | [.tasks_succeeded, .tasks_failed] | map(tostring) | join(",")' "10,0"
-check_once 2024-02-01 10
+check_once "$bid2" 2024-02-01 10
 assert_json "$(bf_get "$bid")" .result.tasks_succeeded 20
 no_zombies
 ok "SIGTERM mid-backfill: the stopped tasks are not failed; resumed, every date once"

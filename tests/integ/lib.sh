@@ -17,12 +17,18 @@ cleanup() {
 	local rc=$?
 	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
 		kill -TERM "$DPID" 2>/dev/null || true
-		wait "$DPID" 2>/dev/null || true
+		local drc=0
+		wait "$DPID" 2>/dev/null || drc=$?
+		if [ $drc -eq 99 ] && [ $rc -eq 0 ]; then
+			echo "FAIL: valgrind found errors or leaks in the daemon"
+			rc=1
+		fi
 	fi
 	if [ $rc -ne 0 ] && [ -f "$DAEMON_LOG" ]; then
 		echo "--- daemon log (last 30 lines) ---"; tail -n 30 "$DAEMON_LOG"
 	fi
 	rm -rf "$T"
+	exit $rc
 }
 trap cleanup EXIT
 
@@ -31,27 +37,39 @@ ok() { echo "ok - $*"; }
 
 vibectl() { "$VIBE_BUILD/vibectl" --socket "$SOCK" "$@"; }
 
+# VIBE_VALGRIND=1: every daemon runs under valgrind's memcheck; any error
+# or definite leak makes it exit 99, which stop_daemon reports.
+VALGRIND=()
+if [ "${VIBE_VALGRIND:-0}" = 1 ]; then
+	VALGRIND=(valgrind -q --error-exitcode=99 --leak-check=full
+		--errors-for-leak-kinds=definite --show-leak-kinds=definite
+		--child-silent-after-fork=yes)
+fi
+
 # start_daemon [ARGS...]: starts vibe-schedd on the private dirs and waits
 # until it answers.
 start_daemon() {
-	"$VIBE_BUILD/vibe-schedd" --socket "$SOCK" --state-dir "$STATE" \
+	"${VALGRIND[@]}" "$VIBE_BUILD/vibe-schedd" --socket "$SOCK" --state-dir "$STATE" \
 		--pipeline-dir "$PIPES" "$@" >>"$DAEMON_LOG" 2>&1 &
 	DPID=$!
 	local i
-	for i in $(seq 1 200); do
+	for i in $(seq 1 400); do
 		if "$VIBE_BUILD/vibectl" --socket "$SOCK" ping >/dev/null 2>&1; then
 			return 0
 		fi
 		kill -0 "$DPID" 2>/dev/null || fail "daemon exited at start: $(tail -n 5 "$DAEMON_LOG")"
 		sleep 0.05
 	done
-	fail "daemon did not answer within 10 s"
+	fail "daemon did not answer within 20 s"
 }
 
 stop_daemon() {
+	local rc=0
 	kill -TERM "$DPID"
-	wait "$DPID" || fail "daemon exited with status $? on SIGTERM"
+	wait "$DPID" || rc=$?
 	DPID=
+	[ $rc -ne 99 ] || fail "valgrind found errors or leaks in the daemon (see the log)"
+	[ $rc -eq 0 ] || fail "daemon exited with status $rc on SIGTERM"
 }
 
 kill9_daemon() {
