@@ -15,6 +15,7 @@
 
 #include "daemon/events.h"
 #include "daemon/handlers.h"
+#include "daemon/history.h"
 #include "daemon/interval.h"
 #include "daemon/log.h"
 #include "daemon/runner.h"
@@ -290,6 +291,7 @@ void h_delete_schedule(struct call *c)
 	runner_cancel_schedule(c->d, s->id);
 	runner_forget_schedule(c->d, s->id);
 	events_forget_schedule(c->d, s->id);
+	history_forget(s->id);
 	log_info("uid %u deleted schedule %s", (unsigned)c->peer->uid, s->id);
 	call_ok(c, json_pack("{s:s, s:b}", "schedule_id", s->id, "deleted", 1));
 	schedule_free(sched_remove(c->d->sched, s->id));

@@ -43,14 +43,76 @@ json_t *history_event_new(const char *schedule_id, enum trigger_type trigger,
 			 "run_id");
 }
 
+/* Lines in each schedule's history file, counted on first use, so the
+ * file can be cut back to history_limit events when it doubles. */
+static json_t *line_counts;
+
+static void count_cb(json_t *doc, void *arg)
+{
+	(void)doc;
+	(*(json_int_t *)arg)++;
+}
+
+static json_int_t lines_of(struct daemon *d, const char *sid)
+{
+	json_t *c;
+	json_int_t n = 0;
+
+	if (!line_counts)
+		line_counts = json_object();
+	c = json_object_get(line_counts, sid);
+	if (c)
+		return json_integer_value(c);
+	store_read_log(d->store, STORE_EVENTS, sid, count_cb, NULL, &n);
+	json_object_set_new(line_counts, sid, json_integer(n));
+	return n;
+}
+
+/* Keeps the newest history_limit events (their latest versions). */
+static void compact(struct daemon *d, const char *sid)
+{
+	json_t *newest = history_get_events(d, sid, (size_t)d->cfg.history_limit);
+	json_t *oldest_first = json_array();
+	char *cause = NULL;
+
+	for (size_t i = json_array_size(newest); i > 0; i--)
+		json_array_append(oldest_first, json_array_get(newest, i - 1));
+	if (store_replace_log(d->store, STORE_EVENTS, sid, oldest_first, &cause) < 0) {
+		log_warn("history of %s: cannot cut it back to %d events: %s", sid,
+			 d->cfg.history_limit, cause);
+		free(cause);
+	} else {
+		json_object_set_new(line_counts, sid, json_integer((json_int_t)json_array_size(oldest_first)));
+	}
+	json_decref(newest);
+	json_decref(oldest_first);
+}
+
 int history_append(struct daemon *d, const json_t *ev, char **cause)
 {
 	const char *sid = json_string_value(json_object_get(ev, "schedule_id"));
+	json_int_t n = lines_of(d, sid);
 	int r = store_append(d->store, STORE_EVENTS, sid, ev, cause);
 
-	if (r == 0)
-		daemon_request_sync(d);
-	return r;
+	if (r < 0)
+		return r;
+	json_object_set_new(line_counts, sid, json_integer(n + 1));
+	if (n + 1 > 2 * (json_int_t)d->cfg.history_limit)
+		compact(d, sid);
+	daemon_request_sync(d);
+	return 0;
+}
+
+void history_forget(const char *schedule_id)
+{
+	if (line_counts)
+		json_object_del(line_counts, schedule_id);
+}
+
+void history_release(void)
+{
+	json_decref(line_counts);
+	line_counts = NULL;
 }
 
 static void warn_cb(const char *message, void *arg)

@@ -16,6 +16,7 @@
 #include "daemon/daemon.h"
 #include "daemon/events.h"
 #include "daemon/handlers.h"
+#include "daemon/history.h"
 #include "daemon/log.h"
 #include "daemon/notify.h"
 #include "daemon/runner.h"
@@ -189,6 +190,7 @@ int main(int argc, char **argv)
 	runner_shutdown(&d);
 	backfill_release(&d);
 	events_release(&d);
+	history_release();
 	h_events_release();
 	sched_free(d.sched);
 	store_free(d.store);

@@ -491,3 +491,82 @@ int store_list_logs(struct store *st, enum store_kind kind, char ***ret_ids,
 	*ret_n = n;
 	return 0;
 }
+
+/* Builds the new content of a log in one buffer: DOCS' lines. */
+static int replace_content(struct store *st, const json_t *docs, char **out,
+			   size_t *len)
+{
+	size_t i, cap = 0;
+	json_t *doc;
+	int r;
+
+	*out = NULL;
+	*len = 0;
+	json_array_foreach(docs, i, doc) {
+		r = store_dump(st, doc, true);
+		if (r < 0) {
+			free(*out);
+			return r;
+		}
+		if (*len + st->buf_len > cap) {
+			cap = 2 * (*len + st->buf_len) + 256;
+			*out = xrealloc(*out, cap);
+		}
+		memcpy(*out + *len, st->buf, st->buf_len);
+		*len += st->buf_len;
+	}
+	return 0;
+}
+
+int store_replace_log(struct store *st, enum store_kind kind, const char *id,
+		      const json_t *docs, char **cause)
+{
+	char name[LOG_NAME_MAX], tmp[LOG_NAME_MAX + 8], *data = NULL;
+	const char *call = "encode";
+	struct store_log *l;
+	size_t len = 0;
+	int dfd, fd, r;
+
+	if ((kind != STORE_EVENTS && kind != STORE_BACKFILLS) || !log_name(kind, id, name) ||
+	    !json_is_array(docs)) {
+		*cause = xasprintf("%s: invalid log id", store_kind_name(kind));
+		return -EINVAL;
+	}
+	snprintf(tmp, sizeof tmp, "%s.tmp", name);
+	dfd = st->dirfd[kind];
+	r = replace_content(st, docs, &data, &len);
+	if (r < 0)
+		goto fail;
+	fd = store_openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	if (fd < 0) {
+		r = fd;
+		call = "open temp file";
+		goto fail;
+	}
+	r = store_write_all(fd, data ? data : "", len);
+	call = "write";
+	if (r == 0 && fsync(fd) != 0) {
+		r = -errno;
+		call = "fsync";
+	}
+	close(fd);
+	/* The cached append fd would keep writing to the old inode. */
+	l = log_find(st, kind, id);
+	if (r == 0 && l)
+		log_evict(st, l, true);
+	if (r == 0 && renameat(dfd, tmp, dfd, name) != 0) {
+		r = -errno;
+		call = "rename";
+	}
+	if (r < 0) {
+		unlinkat(dfd, tmp, 0);
+		goto fail;
+	}
+	free(data);
+	store_mark_dir(st, kind);
+	return 0;
+fail:
+	free(data);
+	*cause = store_cause(kind, name, call, r);
+	return r;
+}

@@ -71,6 +71,12 @@ int store_remove(struct store *st, enum store_kind kind, const char *id,
 int store_append(struct store *st, enum store_kind kind, const char *id,
 		 const json_t *doc, char **cause);
 
+/* Replaces <id>.jsonl with the lines of DOCS (an array of objects):
+ * temp file, fsync, rename (the directory fsync is pending), so a reader
+ * sees the old or the new history, never a mix. Used to bound a history. */
+int store_replace_log(struct store *st, enum store_kind kind, const char *id,
+		      const json_t *docs, char **cause);
+
 /* Removes <id>.jsonl (e.g. when its schedule is deleted). */
 int store_remove_log(struct store *st, enum store_kind kind, const char *id,
 		     char **cause);
