@@ -113,6 +113,16 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 	runner_stop_all(d, runs_stopped_cb, d);
 }
 
+/* SIGHUP would end the daemon without stopping its runs (and systemd
+ * would not restart a clean exit): there is no reload, so say so. */
+static void sighup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	log_notice("SIGHUP ignored: settings are read at start; restart the daemon to apply them");
+}
+
 static struct event_base *new_base(void)
 {
 	struct event_config *ec = event_config_new();
@@ -129,7 +139,7 @@ static struct event_base *new_base(void)
 
 static int run(struct daemon *d)
 {
-	struct event *sigterm, *sigint;
+	struct event *sigterm, *sigint, *sighup;
 	char *cause = NULL;
 	int r;
 
@@ -146,6 +156,8 @@ static int run(struct daemon *d)
 	sigint = evsignal_new(d->base, SIGINT, signal_cb, d);
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
+	sighup = evsignal_new(d->base, SIGHUP, sighup_cb, d);
+	evsignal_add(sighup, NULL);
 	log_notice("vibe-schedd %s listening on %s (state in %s); try: vibectl --socket %s status",
 		   VIBE_VERSION, d->cfg.socket_path, d->cfg.state_dir, d->cfg.socket_path);
 	notify_ready(d);
@@ -153,6 +165,7 @@ static int run(struct daemon *d)
 	notify_release(d);
 	event_free(sigterm);
 	event_free(sigint);
+	event_free(sighup);
 	return d->store_broken ? 1 : 0;
 }
 
