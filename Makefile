@@ -84,6 +84,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
+	@echo "vibe-schedd in the foreground (Ctrl-C stops it); from another terminal: ./$(CLIENT) status"
 	./$(DAEMON) $(RUN_ARGS)
 
 # Everything CI runs: the layering rule, a clang build (warnings are
