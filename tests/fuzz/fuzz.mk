@@ -1,7 +1,8 @@
 # libFuzzer targets (clang, -fsanitize=fuzzer,address,undefined). Included
 # from the top Makefile.
 #   make fuzz                 every target for FUZZ_SECONDS (default 60) each,
-#                             two at a time; a crash fails the run
+#                             all at once (FUZZ_JOBS=2 for two at a time);
+#                             a crash fails the run
 #   make fuzz FUZZ_SECONDS=10
 # Each target starts from its checked-in corpus tests/fuzz/corpus/NAME/
 # (regression inputs live there too) and writes new inputs only to a

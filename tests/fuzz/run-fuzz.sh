@@ -1,6 +1,7 @@
 #!/bin/bash
-# Runs each fuzz target for SECONDS, two at a time (2 cores), from its
-# checked-in corpus plus a scratch corpus. Fails if any target crashes,
+# Runs each fuzz target for SECONDS of wall time, FUZZ_JOBS at a time
+# (default: all at once, so `make check` spends SECONDS on fuzzing, not
+# SECONDS per target), from its checked-in corpus plus a scratch corpus. Fails if any target crashes,
 # leaks or trips a sanitizer; the crashing input is left in BUILD/ and
 # printed. Usage: run-fuzz.sh BUILD SECONDS TARGET...
 set -u
@@ -26,8 +27,11 @@ wait_one() {
 for t in "$@"; do
 	run "$t" &
 	pids+=($!) names+=("$t")
-	if [ ${#pids[@]} -eq 2 ]; then wait_one 0; wait_one 1; pids=() names=(); fi
+	if [ ${#pids[@]} -ge "${FUZZ_JOBS:-$#}" ]; then
+		for i in "${!pids[@]}"; do wait_one "$i"; done
+		pids=() names=()
+	fi
 done
-[ ${#pids[@]} -eq 1 ] && wait_one 0
+for i in "${!pids[@]}"; do wait_one "$i"; done
 echo "fuzz: $([ $status = 0 ] && echo "$# passed, 0 failed" || echo "some failed")"
 exit $status
