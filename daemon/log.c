@@ -78,29 +78,35 @@ static void emit(int prio, const char *sid, const char *rid, const char *line)
 		tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, prio_word(prio), line);
 }
 
-void vlog(int prio, const char *fmt, ...)
+static void vemit(int prio, const char *sid, const char *rid, const char *fmt,
+		  va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void vemit(int prio, const char *sid, const char *rid, const char *fmt,
+		  va_list ap)
 {
 	char line[4096];
-	va_list ap;
 
 	if (prio > log_level)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
+	emit(prio, sid, rid, line);
+}
+
+void vlog(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vemit(prio, NULL, NULL, fmt, ap);
 	va_end(ap);
-	emit(prio, NULL, NULL, line);
 }
 
 void vlog_run(int prio, const char *schedule_id, const char *run_id,
 	      const char *fmt, ...)
 {
-	char line[4096];
 	va_list ap;
 
-	if (prio > log_level)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	vemit(prio, schedule_id, run_id, fmt, ap);
 	va_end(ap);
-	emit(prio, schedule_id, run_id, line);
 }
