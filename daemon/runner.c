@@ -106,7 +106,12 @@ static void save_run(struct run *r)
 		if (r->run_as)
 			json_object_set_new(doc, "run_as", json_string(r->run_as));
 	}
-	if (store_put(r->d->store, STORE_RUNS, r->run_id, doc, &cause) < 0) {
+	/* A queued run that answers a request (manual, event) is durable with
+	 * that answer; the rest of a run's progress is written lazily: a
+	 * crashed daemon leaves it in the page cache, and a crashed machine
+	 * at worst runs a scheduled trigger again. */
+	if ((r->state == RUN_QUEUED && (r->trigger == TRIGGER_MANUAL || r->trigger == TRIGGER_EVENT) ?
+	     store_put : store_put_lazy)(r->d->store, STORE_RUNS, r->run_id, doc, &cause) < 0) {
 		log_err("run %s of %s: cannot store its record: %s", r->run_id, r->schedule_id, cause);
 		free(cause);
 	}

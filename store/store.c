@@ -403,9 +403,9 @@ static int check_record(enum store_kind kind, const char *id, char **cause)
 	return 0;
 }
 
-/* Writes st->buf to the open temp file FD, fsyncs and closes it (always).
- * Returns 0 or -errno with *call naming the failing call. */
-static int put_write(struct store *st, int fd, const char **call)
+/* Writes st->buf to the open temp file FD, fsyncs it (unless LAZY) and
+ * closes it (always). Returns 0 or -errno with *call naming the call. */
+static int put_write(struct store *st, int fd, bool lazy, const char **call)
 {
 	int r;
 
@@ -415,7 +415,7 @@ static int put_write(struct store *st, int fd, const char **call)
 		close(fd);
 		return r;
 	}
-	if (fsync(fd) != 0) {
+	if (!lazy && fsync(fd) != 0) {
 		r = -errno;
 		*call = "fsync";
 		close(fd);
@@ -428,8 +428,8 @@ static int put_write(struct store *st, int fd, const char **call)
 	return 0;
 }
 
-int store_put(struct store *st, enum store_kind kind, const char *id,
-	      const json_t *doc, char **cause)
+static int put(struct store *st, enum store_kind kind, const char *id,
+	       const json_t *doc, bool lazy, char **cause)
 {
 	char name[STORE_ID_MAX + 16], tmp[STORE_ID_MAX + 16];
 	const char *call = "encode";
@@ -450,7 +450,7 @@ int store_put(struct store *st, enum store_kind kind, const char *id,
 		call = "open temp file";
 		goto fail;
 	}
-	r = put_write(st, fd, &call);
+	r = put_write(st, fd, lazy, &call);
 	if (r == 0 && renameat(dfd, tmp, dfd, name) != 0) {
 		r = -errno;
 		call = "rename";
@@ -459,11 +459,24 @@ int store_put(struct store *st, enum store_kind kind, const char *id,
 		unlinkat(dfd, tmp, 0);
 		goto fail;
 	}
-	store_mark_dir(st, kind);
+	if (!lazy)
+		store_mark_dir(st, kind);
 	return 0;
 fail:
 	*cause = store_cause(kind, name, call, r);
 	return r;
+}
+
+int store_put(struct store *st, enum store_kind kind, const char *id,
+	      const json_t *doc, char **cause)
+{
+	return put(st, kind, id, doc, false, cause);
+}
+
+int store_put_lazy(struct store *st, enum store_kind kind, const char *id,
+		   const json_t *doc, char **cause)
+{
+	return put(st, kind, id, doc, true, cause);
 }
 
 int store_remove(struct store *st, enum store_kind kind, const char *id,

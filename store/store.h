@@ -60,6 +60,13 @@ int store_dirfd(const struct store *st, enum store_kind kind);
 int store_put(struct store *st, enum store_kind kind, const char *id,
 	      const json_t *doc, char **cause);
 
+/* The same without the file's fsync: atomic against a crash of the
+ * process (rename over the old file, whose pages the kernel keeps), not
+ * durable against a crash of the machine until the kernel writes it back.
+ * For records that are not an acknowledgement (a run's progress). */
+int store_put_lazy(struct store *st, enum store_kind kind, const char *id,
+		   const json_t *doc, char **cause);
+
 /* Removes <id>.json (ENOENT is success). Directory fsync pending. */
 int store_remove(struct store *st, enum store_kind kind, const char *id,
 		 char **cause);
