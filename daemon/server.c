@@ -43,6 +43,8 @@ struct reply {
 	bool wait_sync;		/* becomes ready after the next store_sync */
 	bool close_after;	/* close the connection once it is sent */
 	struct deferred *df;	/* borrowed: the long call filling it */
+	json_t *id;		/* new: the request's id while wait_sync, for
+				 * the error answer if the sync fails */
 };
 
 struct conn {
@@ -267,8 +269,10 @@ static void run_method(struct conn *c, const struct method *m,
 		return;
 	}
 	if (r) {
-		if ((m->flags & METHOD_MUTATES) && store_pending(c->srv->d->store))
+		if ((m->flags & METHOD_MUTATES) && store_pending(c->srv->d->store)) {
 			r->wait_sync = true;
+			r->id = json_incref(req->id);
+		}
 		line = encode_call(req->id, &call, &len);
 		reply_set(c, r, line, len);
 	}
@@ -336,6 +340,7 @@ static void conn_flush(struct conn *c)
 		c->head = r->next;
 		if (!c->head)
 			c->tail = NULL;
+		json_decref(r->id);
 		free(r->line);
 		free(r);
 	}
@@ -435,6 +440,7 @@ static void conn_free(struct conn *c)
 			r->df->conn = NULL;
 			r->df->reply = NULL;
 		}
+		json_decref(r->id);
 		free(r->line);
 		free(r);
 	}
@@ -451,6 +457,24 @@ static void conn_free(struct conn *c)
 }
 
 /* ---- commit (group fsync) ---------------------------------------------- */
+
+/* The loop stops (loopbreak) before it would write the sockets again:
+ * sends what C has queued now, so the storage_error answers leave before
+ * the daemon exits (non-blocking, best effort). A bufferevent's output
+ * cannot be drained or copied out from here (its front is frozen), so its
+ * chunks are peeked at and written as they are. */
+static void conn_write_now(struct conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer_iovec v[16];
+	int n = evbuffer_peek(out, -1, NULL, v, 16);
+
+	for (int i = 0; i < n && i < 16; i++) {
+		if (write(bufferevent_getfd(c->bev), v[i].iov_base, v[i].iov_len) !=
+		    (ssize_t)v[i].iov_len)
+			break;	/* the daemon is exiting; the peer sees the close */
+	}
+}
 
 static void commit_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -477,8 +501,10 @@ static void commit_cb(evutil_socket_t fd, short what, void *arg)
 			rp->wait_sync = false;
 			if (r < 0) {
 				size_t len;
-				char *line = rpc_encode_error(NULL, RPC_STORAGE_ERROR, cause, NULL, &len);
+				char *msg = xasprintf("storage error: %s", cause);
+				char *line = rpc_encode_error(rp->id, RPC_STORAGE_ERROR, msg, NULL, &len);
 
+				free(msg);
 				free(rp->line);
 				rp->line = line;
 				rp->len = len;
@@ -488,6 +514,8 @@ static void commit_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		conn_flush(c);
 	}
+	for (struct conn *c = srv->conns; r < 0 && c; c = c->next)
+		conn_write_now(c);
 	free(cause);
 }
 
