@@ -571,11 +571,12 @@ static void submit(struct daemon *d, struct backfill *b,
 {
 	struct bf_task *t = &b->tasks[i];
 	json_t *ev = history_event_new(s->id, TRIGGER_BACKFILL, t->time, "queued");
+	json_t *graph = schedule_asset_graph(s);
 	char date[16], *cause = NULL;
 	struct run_request rq = {
 		.schedule_id = s->id, .schedule_event = ev,
 		.trigger = TRIGGER_BACKFILL, .scheduled_time = t->time,
-		.timezone = b->timezone, .asset_graph = s->asset_graph,
+		.timezone = b->timezone, .asset_graph = graph,
 		.backfill_id = b->id,
 		.logical_date = backfill_logical_date(t->time, b->tz, date),
 		.owner_uid = s->owner_uid, .run_as = s->run_as,
@@ -585,6 +586,7 @@ static void submit(struct daemon *d, struct backfill *b,
 
 	json_object_set_new(ev, "backfill_id", json_string(b->id));
 	rid = runner_submit(d, &rq, &cause);
+	json_decref(graph);
 	free(t->run_id);
 	t->run_id = rid ? xstrdup(rid) : NULL;
 	if (!rid) {

@@ -93,7 +93,7 @@ void events_release(struct daemon *d)
 
 static bool poster_accepted(const struct schedule *s, uid_t poster)
 {
-	json_t *from = json_object_get(s->definition, "accept_from"), *u;
+	json_t *from = s->accept_from, *u;
 	size_t i;
 
 	if (poster == 0 || poster == s->owner_uid)

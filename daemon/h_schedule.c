@@ -151,8 +151,7 @@ static void keep_state(struct schedule *s, const struct schedule *old,
 		       const json_t *doc)
 {
 	s->owner_uid = old->owner_uid;
-	free(s->owner);
-	s->owner = xstrdup(old->owner);
+	s->owner = old->owner;
 	s->created_at_ms = old->created_at_ms;
 	s->last_fire = old->last_fire;
 	s->last_status = old->last_status ? xstrdup(old->last_status) : NULL;

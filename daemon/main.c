@@ -3,6 +3,7 @@
  * one event loop. Stays in the foreground (systemd supervises it).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,8 @@ static int load_state(struct daemon *d, char **cause)
 		*cause = xasprintf("%s/schedules: %s", d->cfg.state_dir, strerror(-r));
 		return r;
 	}
+	/* Loading parsed every file: give the freed parse trees back. */
+	malloc_trim(0);
 	log_info("loaded %zu schedules from %s%s", lc.loaded, d->cfg.state_dir,
 		 lc.bad ? " (some could not be loaded, see above)" : "");
 	return 0;
@@ -209,6 +212,7 @@ int main(int argc, char **argv)
 	store_free(d.store);
 	event_base_free(d.base);
 	tz_cache_clear();
+	schedule_intern_release();
 	free(d.pipeline_dir);
 	config_release(&d.cfg);
 	return rc;

@@ -403,7 +403,7 @@ static int parse_event_def(struct schedule *s, const json_t *def,
 	v = json_object_get(def, "event_type");
 	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 256)
 		return fail(err, "schedule_definition.event_type", "expected a non-empty string");
-	s->event_type = json_string_value(v);
+	s->event_type = xstrdup(json_string_value(v));
 	v = json_object_get(def, "debounce_seconds");
 	if (v && (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 31536000))
 		return fail(err, "schedule_definition.debounce_seconds", "expected a number of seconds >= 0");
@@ -418,6 +418,7 @@ static int parse_event_def(struct schedule *s, const json_t *def,
 	v = json_object_get(def, "accept_from");
 	if (v && (r = check_accept_from(v, err)) < 0)
 		return r;
+	s->accept_from = v ? json_incref(v) : NULL;
 	return 0;
 }
 
@@ -433,12 +434,12 @@ static int parse_definition(struct schedule *s, const json_t *doc,
 	s->type = (enum schedule_type)i;
 	if (!json_is_object(def))
 		return fail(err, "schedule_definition", "missing or not an object");
-	s->definition = json_deep_copy(def);
+	s->definition = json_dumps(def, JSON_COMPACT);
 	if (s->type == STYPE_CRON)
-		return parse_cron_def(s, s->definition, err);
+		return parse_cron_def(s, def, err);
 	if (s->type == STYPE_INTERVAL)
-		return parse_interval_def(s, s->definition, err);
-	return parse_event_def(s, s->definition, err);
+		return parse_interval_def(s, def, err);
+	return parse_event_def(s, def, err);
 }
 
 /* ---- the schedule object --------------------------------------------- */
@@ -495,8 +496,9 @@ static int parse_zone(struct schedule *s, const json_t *doc,
 
 	if (v && !json_is_null(v) && !json_is_string(v))
 		return fail(err, "timezone", "expected an IANA zone name like \"America/New_York\"");
-	s->timezone = xstrdup(json_is_string(v) ? json_string_value(v) : def_tz);
-	s->tz = tz_get(s->timezone, &cause);
+	s->tz = tz_get(json_is_string(v) ? json_string_value(v) : def_tz, &cause);
+	if (s->tz)
+		s->timezone = tz_name(s->tz);
 	if (!s->tz) {
 		r = fail(err, "timezone", "%s", cause);
 		free(cause);
@@ -530,7 +532,7 @@ static void parse_server_fields(struct schedule *s, const json_t *doc,
 	json_t *v;
 
 	s->owner_uid = d->owner_uid;
-	s->owner = xstrdup(d->owner ? d->owner : "root");
+	s->owner = schedule_intern(d->owner ? d->owner : "root");
 	s->created_at_ms = s->updated_at_ms = d->now_ms;
 	s->next_fire = s->last_fire = TIME_NONE;
 	if (!from_store)
@@ -538,8 +540,7 @@ static void parse_server_fields(struct schedule *s, const json_t *doc,
 	if (json_is_integer(v = json_object_get(doc, "owner_uid")))
 		s->owner_uid = (uid_t)json_integer_value(v);
 	if (json_is_string(v = json_object_get(doc, "owner"))) {
-		free(s->owner);
-		s->owner = xstrdup(json_string_value(v));
+		s->owner = schedule_intern(json_string_value(v));
 	}
 	s->created_at_ms = get_ms(doc, "created_at", d->now_ms);
 	s->updated_at_ms = get_ms(doc, "updated_at", s->created_at_ms);
@@ -573,7 +574,8 @@ static int parse_names(struct schedule *s, const json_t *doc,
 	s->id = xstrdup(json_string_value(id));
 	if (name && !json_is_null(name) && (!json_is_string(name) || json_string_length(name) > 1024))
 		return fail(err, "name", "expected a string");
-	s->name = xstrdup(json_is_string(name) ? json_string_value(name) : s->id);
+	if (json_is_string(name) && strcmp(json_string_value(name), s->id) != 0)
+		s->name = xstrdup(json_string_value(name));
 	if (run_as && !json_is_null(run_as) &&
 	    (!json_is_string(run_as) || json_string_length(run_as) == 0))
 		return fail(err, "run_as", "expected a user name or null");
@@ -622,7 +624,7 @@ int schedule_from_json(const json_t *doc, const struct schedule_defaults *d,
 		r = fail(err, "end_time", "is before start_time");
 		goto fail;
 	}
-	s->asset_graph = json_deep_copy(json_object_get(doc, "asset_graph"));
+	s->asset_graph = json_dumps(json_object_get(doc, "asset_graph"), JSON_COMPACT);
 	parse_server_fields(s, doc, d, from_store);
 	*ret = s;
 	return 0;
@@ -631,16 +633,45 @@ fail:
 	return r;
 }
 
+static json_t *interned;	/* text -> the same text, shared */
+
+const char *schedule_intern(const char *name)
+{
+	json_t *v;
+
+	if (!interned)
+		interned = json_object();
+	v = json_object_get(interned, name);
+	if (!v) {
+		v = json_string(name);
+		json_object_set_new(interned, name, v);
+	}
+	return json_string_value(v);
+}
+
+void schedule_intern_release(void)
+{
+	json_decref(interned);
+	interned = NULL;
+}
+
+json_t *schedule_asset_graph(const struct schedule *s)
+{
+	json_t *g = s->asset_graph ? json_loads(s->asset_graph, 0, NULL) : NULL;
+
+	return g ? g : json_object();
+}
+
 void schedule_free(struct schedule *s)
 {
 	if (!s)
 		return;
 	free(s->id);
 	free(s->name);
-	json_decref(s->definition);
-	json_decref(s->asset_graph);
-	free(s->timezone);
-	free(s->owner);
+	free(s->definition);
+	free(s->event_type);
+	json_decref(s->accept_from);
+	free(s->asset_graph);
 	free(s->run_as);
 	free(s->last_status);
 	filter_free(s->filter);
@@ -660,10 +691,10 @@ json_t *schedule_to_json(const struct schedule *s)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "schedule_id", json_string(s->id));
-	json_object_set_new(o, "name", json_string(s->name));
+	json_object_set_new(o, "name", json_string(s->name ? s->name : s->id));
 	json_object_set_new(o, "schedule_type", json_string(type_names[s->type]));
-	json_object_set(o, "schedule_definition", s->definition);
-	json_object_set(o, "asset_graph", s->asset_graph);
+	json_object_set_new(o, "schedule_definition", json_loads(s->definition, 0, NULL));
+	json_object_set_new(o, "asset_graph", schedule_asset_graph(s));
 	json_object_set_new(o, "timezone", json_string(s->timezone));
 	json_object_set_new(o, "status", json_string(status_names[s->status]));
 	json_object_set_new(o, "overlap", json_string(overlap_names[s->overlap]));

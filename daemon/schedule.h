@@ -32,24 +32,28 @@ struct filter;
 
 struct schedule {
 	char *id;
-	char *name;
+	char *name;			/* new, or NULL when it equals the id */
 	enum schedule_type type;
-	json_t *definition;		/* new: schedule_definition as stored */
-	json_t *asset_graph;		/* new */
+	char *definition;		/* new: schedule_definition, compact JSON */
+	char *asset_graph;		/* new: compact JSON text (a parsed tree
+					 * costs ~1 KiB per schedule; it is
+					 * parsed when a run starts) */
 	struct cron cron;		/* STYPE_CRON */
 	int64_t interval;		/* STYPE_INTERVAL, seconds */
-	const char *event_type;		/* STYPE_EVENT, borrowed from definition */
+	char *event_type;		/* STYPE_EVENT (new) */
+	json_t *accept_from;		/* STYPE_EVENT: user names (new) or NULL */
 	double debounce_seconds;
 	enum debounce_mode debounce_mode;
 	struct filter *filter;		/* STYPE_EVENT, compiled; NULL = none */
-	char *timezone;
+	const char *timezone;		/* borrowed: tz_name(tz) */
 	const struct tz *tz;		/* borrowed from the tz cache */
 	enum schedule_status status;
 	enum overlap_policy overlap;
 	enum catchup_policy catchup;
 	int64_t start_time, end_time;	/* seconds or TIME_NONE */
 	uid_t owner_uid;
-	char *owner;			/* user name (or the uid as text) */
+	const char *owner;		/* user name (or the uid as text),
+					 * interned: schedule_intern() */
 	char *run_as;			/* NULL: the owner */
 	int64_t created_at_ms, updated_at_ms;
 	int64_t next_fire;		/* seconds or TIME_NONE */
@@ -87,6 +91,15 @@ int schedule_from_json(const json_t *doc, const struct schedule_defaults *d,
 json_t *schedule_to_json(const struct schedule *s);
 
 void schedule_free(struct schedule *s);
+
+/* A copy of NAME that lives until schedule_intern_release() and is shared
+ * by every caller asking for the same text (owner names: 100,000
+ * schedules of one user keep one copy). */
+const char *schedule_intern(const char *name);
+void schedule_intern_release(void);
+
+/* S's asset graph as a JSON tree (new reference). */
+json_t *schedule_asset_graph(const struct schedule *s);
 
 /* The first fire of S strictly after AFTER (seconds), honouring start_time
  * and end_time. Returns 0 and *ret, or -ENOENT when there is none (event

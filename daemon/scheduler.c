@@ -99,10 +99,11 @@ json_t *scheduler_trigger(struct daemon *d, struct schedule *s,
 							      overlap_name(s->overlap)));
 	} else {
 		struct done_ctx *dc = xmalloc(sizeof *dc);
+		json_t *graph = schedule_asset_graph(s);
 		struct run_request rq = {
 			.schedule_id = s->id, .schedule_event = ev, .trigger = trigger,
 			.scheduled_time = scheduled_time, .timezone = s->timezone,
-			.asset_graph = s->asset_graph, .trigger_event = trigger_event,
+			.asset_graph = graph, .trigger_event = trigger_event,
 			.owner_uid = s->owner_uid, .run_as = s->run_as,
 			.after_previous = s->overlap == OVERLAP_QUEUE,
 			.on_done = schedule_run_done, .free_arg = done_ctx_free, .arg = dc,
@@ -111,6 +112,7 @@ json_t *scheduler_trigger(struct daemon *d, struct schedule *s,
 		dc->d = d;
 		dc->schedule_id = xstrdup(s->id);
 		runner_submit(d, &rq, &cause);
+		json_decref(graph);
 	}
 	if (trigger == TRIGGER_SCHEDULED)
 		s->last_fire = scheduled_time;
