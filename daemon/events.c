@@ -229,7 +229,8 @@ void events_run_finished(struct daemon *d, const char *schedule_id,
 	json_t *data, *res;
 	char *cause = NULL;
 
-	if (!s)
+	/* A stopped scheduler takes no events, the daemon's own included. */
+	if (!s || !d->running)
 		return;
 	data = json_pack("{s:s, s:s, s:s}", "schedule_id", schedule_id, "run_id", run_id,
 			 "status", status);

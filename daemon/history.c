@@ -68,6 +68,33 @@ static json_int_t lines_of(struct daemon *d, const char *sid)
 	return n;
 }
 
+static bool is_scheduled(const json_t *ev)
+{
+	const char *tt = json_string_value(json_object_get(ev, "trigger_type"));
+
+	return tt && strcmp(tt, "scheduled") == 0;
+}
+
+/* The newest scheduled trigger when it is not among KEPT (new ref). */
+static json_t *newest_scheduled(struct daemon *d, const char *sid, json_t *kept)
+{
+	json_t *all, *ev, *found = NULL;
+	size_t i;
+
+	json_array_foreach(kept, i, ev)
+		if (is_scheduled(ev))
+			return NULL;
+	all = history_get_events(d, sid, SIZE_MAX);
+	json_array_foreach(all, i, ev) {
+		if (is_scheduled(ev)) {
+			found = json_incref(ev);
+			break;
+		}
+	}
+	json_decref(all);
+	return found;
+}
+
 /* Keeps the newest history_limit events (their latest versions). */
 static void compact(struct daemon *d, const char *sid)
 {
@@ -75,6 +102,12 @@ static void compact(struct daemon *d, const char *sid)
 	json_t *oldest_first = json_array();
 	char *cause = NULL;
 
+	json_t *last = newest_scheduled(d, sid, newest);
+
+	/* Catch-up after a restart counts from the newest scheduled fire:
+	 * keep it even when events or manual runs pushed it out. */
+	if (last)
+		json_array_append_new(oldest_first, last);
 	for (size_t i = json_array_size(newest); i > 0; i--)
 		json_array_append(oldest_first, json_array_get(newest, i - 1));
 	if (store_replace_log(d->store, STORE_EVENTS, sid, oldest_first, &cause) < 0) {

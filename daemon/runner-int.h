@@ -99,6 +99,8 @@ void proc_start_asset(struct asset_run *a);
 void proc_kill_asset(struct asset_run *a, const char *why);
 void proc_sigchld(struct runner *rn);
 void proc_release_asset(struct asset_run *a);
+/* A run ended: SIGKILL to what it left behind (setsid escapees). */
+void proc_sweep_run(struct run *r);
 
 /* runner.c, called by runner_proc.c */
 void runner_asset_finished(struct asset_run *a);

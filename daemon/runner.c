@@ -288,6 +288,7 @@ static void finish_run(struct run *r)
 	r->state = r->cancelling && !r->stopping ? RUN_CANCELLED :
 		   (failed || r->error) ? RUN_FAILED : RUN_SUCCEEDED;
 	r->finished_ms = now_ms();
+	proc_sweep_run(r);
 	save_run(r);
 	record_event_outcome(r);
 	vlog_run(r->state == RUN_SUCCEEDED ? LOG_INFO : LOG_NOTICE, r->schedule_id, r->run_id,

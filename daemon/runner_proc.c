@@ -450,6 +450,9 @@ static void reaped(struct asset_run *a, int status)
 		a->signal = WTERMSIG(status);
 		a->exit_code = 128 + a->signal;
 	}
+	/* Processes that left the group with setsid() and were reparented
+	 * to us when their parent died: ask them to end too. */
+	kill_orphans(a->run, SIGTERM);
 	/* Leftovers of the group would hold the pipe open: end them. */
 	if (kill(-a->pid, 0) == 0) {
 		kill(-a->pid, SIGTERM);
@@ -472,6 +475,11 @@ void proc_sigchld(struct runner *rn)
 		if (a)
 			reaped(a, status);
 	}
+}
+
+void proc_sweep_run(struct run *r)
+{
+	kill_orphans(r, SIGKILL);
 }
 
 void proc_release_asset(struct asset_run *a)

@@ -552,7 +552,7 @@ static void parse_server_fields(struct schedule *s, const json_t *doc,
 static const char *const schedule_keys[] = {
 	"schedule_id", "name", "schedule_type", "schedule_definition",
 	"asset_graph", "timezone", "status", "overlap", "catchup",
-	"start_time", "end_time", "run_as", "description",
+	"start_time", "end_time", "run_as",
 	/* server-owned: accepted so that `get` output can be fed back */
 	"owner", "owner_uid", "created_at", "updated_at", "next_fire_time",
 	"next_fire_time_local", "last_fire_time", "last_status", NULL,

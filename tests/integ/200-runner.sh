@@ -74,6 +74,17 @@ done
 no_zombies
 ok "timeout kills the process tree (setsid grandchild and TERM-ignoring child included)"
 
+# A process that left the run's session (setsid, output elsewhere) does not
+# outlive a run that ends normally.
+add_json '{"schedule_id":"escape","schedule_type":"cron","schedule_definition":{"cron_expression":"0 0 1 1 *"},
+ "asset_graph":{"name":"g","assets":[{"name":"e","command":"setsid sleep 304 >/dev/null 2>&1 </dev/null & sleep 0.3; exit 0"}]}}'
+rid=$(trigger escape)
+wait_for 20 run_final "$rid" || fail "escape run did not finish"
+assert_eq "$(run_status "$rid")" succeeded "escape run"
+gone() { ! pgrep -f '^sleep 304$' >/dev/null; }
+wait_for 5 gone || fail "a setsid escapee survived its run"
+ok "a setsid escapee does not outlive its run"
+
 # Retries with doubling delays: fails twice, then succeeds.
 add_json "{\"schedule_id\":\"flaky\",\"schedule_type\":\"cron\",\"schedule_definition\":{\"cron_expression\":\"0 0 1 1 *\"},
  \"asset_graph\":{\"name\":\"g\",\"assets\":[{\"name\":\"f\",\"retries\":3,\"retry_delay_seconds\":0.5,
