@@ -37,6 +37,7 @@ struct debounce {
 };
 
 static struct debounce *debounces;
+static json_int_t posted_lines = -1;	/* lines in events/_posted.jsonl */
 
 static struct debounce *debounce_get(struct daemon *d, const char *id)
 {
@@ -81,6 +82,7 @@ void events_forget_schedule(struct daemon *d, const char *schedule_id)
 void events_release(struct daemon *d)
 {
 	(void)d;
+	posted_lines = -1;
 	while (debounces) {
 		struct debounce *db = debounces;
 
@@ -185,6 +187,55 @@ static bool deliver(struct daemon *d, struct schedule *s, const json_t *te)
 	return true;
 }
 
+/* ---- the posted-events log, bounded ----------------------------------------------- */
+
+/* events/_posted.jsonl keeps the newest 100 x history_limit events (the
+ * default: 100,000); it is cut back when it holds twice that. */
+static void count_cb(json_t *doc, void *arg)
+{
+	(void)doc;
+	(*(json_int_t *)arg)++;
+}
+
+static void keep_cb(json_t *doc, void *arg)
+{
+	json_array_append((json_t *)arg, doc);
+}
+
+static void trim_posted(struct daemon *d, json_int_t keep)
+{
+	json_t *all = json_array(), *tail = json_array();
+	char *cause = NULL;
+	size_t n, i;
+
+	store_read_log(d->store, STORE_EVENTS, "_posted", keep_cb, NULL, all);
+	n = json_array_size(all);
+	for (i = n > (size_t)keep ? n - (size_t)keep : 0; i < n; i++)
+		json_array_append(tail, json_array_get(all, i));
+	if (store_replace_log(d->store, STORE_EVENTS, "_posted", tail, &cause) < 0) {
+		log_warn("events/_posted.jsonl: cannot cut it back: %s", cause);
+		free(cause);
+	} else {
+		posted_lines = (json_int_t)json_array_size(tail);
+	}
+	json_decref(all);
+	json_decref(tail);
+}
+
+static void posted_appended(struct daemon *d)
+{
+	json_int_t keep = (json_int_t)d->cfg.history_limit * 100;
+
+	if (posted_lines < 0) {
+		posted_lines = 0;
+		store_read_log(d->store, STORE_EVENTS, "_posted", count_cb, NULL, &posted_lines);
+	} else {
+		posted_lines++;
+	}
+	if (posted_lines > 2 * keep)
+		trim_posted(d, keep);
+}
+
 /* ---- posting ------------------------------------------------------------------ */
 
 json_t *events_post(struct daemon *d, const char *type, const json_t *data,
@@ -208,6 +259,7 @@ json_t *events_post(struct daemon *d, const char *type, const json_t *data,
 		json_decref(debounced);
 		return NULL;
 	}
+	posted_appended(d);
 	daemon_request_sync(d);
 	for (size_t i = 0; i < sched_count(d->sched); i++) {
 		struct schedule *s = sched_at(d->sched, i);

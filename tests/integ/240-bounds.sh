@@ -32,3 +32,12 @@ assert_eq "$files" 5 "run records on disk"
 logs=$(ls "$STATE/runs" | grep -c '\.log$')
 assert_eq "$logs" 5 "run logs on disk"
 ok "run records and logs pruned to run_retention"
+
+# The posted-events log keeps the newest 100 x history_limit events.
+for b in 1 2 3; do
+	for i in $(seq 1 1000); do printf '{"jsonrpc":"2.0","id":%d,"method":"trigger_event","params":{"event_type":"nobody","event_data":{"b":%d,"i":%d}}}\n' $i $b $i; done | rpc 1000 >/dev/null
+done
+posted=$(wc -l <"$STATE/events/_posted.jsonl")
+[ "$posted" -le 2000 ] && [ "$posted" -ge 1000 ] || fail "_posted.jsonl has $posted lines with history_limit 10"
+assert_eq "$(tail -1 "$STATE/events/_posted.jsonl" | jq -c .event_data)" '{"b":3,"i":1000}' "newest posted event kept"
+ok "posted-events log bounded ($posted lines after 3,000 events)"
