@@ -55,7 +55,9 @@ struct conn {
 	struct peer peer;
 	struct reply *head, *tail;
 	int pending;		/* replies not yet ready */
+	size_t queued;		/* bytes of answers not yet in the output buffer */
 	bool reading_paused;
+	bool half_sent;		/* the half-sent deadline is armed */
 	bool closing;		/* close when the output is flushed */
 };
 
@@ -107,6 +109,7 @@ static void reply_set(struct conn *c, struct reply *r, char *line, size_t len)
 {
 	r->line = line;
 	r->len = len;
+	c->queued += len;
 	if (!r->ready && !r->wait_sync) {
 		r->ready = true;
 		c->pending--;
@@ -317,10 +320,18 @@ static void conn_arm_timer(struct conn *c)
 	const struct config *cfg = &c->srv->d->cfg;
 	struct timeval tv = { 0, 0 };
 
-	if (evbuffer_get_length(in) > 0 && !c->reading_paused)
+	if (evbuffer_get_length(in) > 0 && !c->reading_paused) {
+		/* The deadline runs from the line's first byte: bytes that
+		 * trickle in without a newline do not push it back. */
+		if (c->half_sent)
+			return;
+		c->half_sent = true;
 		tv.tv_sec = cfg->half_sent_timeout_seconds;
-	else if (c->pending == 0)
-		tv.tv_sec = cfg->idle_timeout_seconds;
+	} else {
+		c->half_sent = false;
+		if (c->pending == 0)
+			tv.tv_sec = cfg->idle_timeout_seconds;
+	}
 	if (tv.tv_sec)
 		evtimer_add(c->timer, &tv);
 	else
@@ -335,6 +346,7 @@ static void conn_flush(struct conn *c)
 		struct reply *r = c->head;
 
 		evbuffer_add(out, r->line, r->len);
+		c->queued -= r->len;
 		if (r->close_after)
 			c->closing = true;
 		c->head = r->next;
@@ -364,7 +376,10 @@ static void conn_read_lines(struct conn *c)
 		char *data;
 		enum frame_status fs;
 
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > c->srv->d->cfg.max_output_bytes) {
+		/* Answers still in the reply queue count too: one read can
+		 * carry ~80 small requests, each with a large answer. */
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) + c->queued >
+		    c->srv->d->cfg.max_output_bytes) {
 			bufferevent_disable(c->bev, EV_READ);
 			c->reading_paused = true;
 			break;
@@ -382,6 +397,7 @@ static void conn_read_lines(struct conn *c)
 		}
 		handle_line(c, data, len);
 		evbuffer_drain(in, len + skip);
+		c->half_sent = false;	/* a whole line: the next one gets its own deadline */
 	}
 }
 
@@ -506,6 +522,7 @@ static void commit_cb(evutil_socket_t fd, short what, void *arg)
 
 				free(msg);
 				free(rp->line);
+				c->queued = c->queued - rp->len + len;
 				rp->line = line;
 				rp->len = len;
 			}
@@ -560,15 +577,22 @@ static void refuse(int fd, int code, const char *field, const char *msg)
 	close(fd);
 }
 
+/* Connections that root and the daemon's uid may open beyond
+ * max_connections, so that users' connections (up to max_connections_per_uid
+ * each) cannot lock the administrator out (PostgreSQL's
+ * superuser_reserved_connections). */
+#define ADMIN_RESERVED_CONNECTIONS 8
+
 static bool admit(struct server *srv, int fd, const struct peer *p)
 {
 	const struct config *cfg = &srv->d->cfg;
+	int limit = cfg->max_connections + (p->admin ? ADMIN_RESERVED_CONNECTIONS : 0);
 
 	if (p->uid == 65534) {
 		refuse(fd, RPC_PERMISSION_DENIED, "uid", "permission denied: the overflow uid 65534 is not accepted (is PrivateUsers= set?)");
 		return false;
 	}
-	if (srv->nconns >= cfg->max_connections) {
+	if (srv->nconns >= limit) {
 		refuse(fd, RPC_LIMIT_EXCEEDED, "max_connections", "limit exceeded: max_connections");
 		return false;
 	}

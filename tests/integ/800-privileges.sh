@@ -1,4 +1,5 @@
 #!/bin/bash
+# vibe-test: serial (creates users and reuses a uid; other tests add users)
 # Privileges with a root daemon and real users (DESIGN §5, §7): two
 # throwaway users A and B (own groups, A with a supplementary group) talk
 # to a 0666 socket. A sees and changes none of B's schedules, runs, logs,
@@ -241,3 +242,4 @@ assert_contains "$err" "is now user '$UD'" "uid reuse"
 [ ! -e "$OUT/c_ran" ] || fail "the deleted user's pipeline ran as the uid's new user"
 ok "a reused uid does not run the deleted owner's pipeline: $err"
 no_zombies
+stop_daemon
