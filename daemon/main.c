@@ -126,6 +126,24 @@ static void sighup_cb(evutil_socket_t sig, short what, void *arg)
 	log_notice("SIGHUP ignored: settings are read at start; restart the daemon to apply them");
 }
 
+/* Torn tails of the schedules' histories are cut after start-up, 256
+ * files a loop turn, so a daemon with many histories is ready at once. */
+struct repair_ctx {
+	struct daemon *d;
+	struct store_repair *rep;
+	struct event *ev;
+};
+
+static void repair_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct repair_ctx *rc = arg;
+
+	(void)fd;
+	(void)what;
+	if (!store_repair_step(rc->d->store, rc->rep, 256))
+		event_active(rc->ev, 0, 0);
+}
+
 static struct event_base *new_base(void)
 {
 	struct event_config *ec = event_config_new();
@@ -143,6 +161,7 @@ static struct event_base *new_base(void)
 static int run(struct daemon *d)
 {
 	struct event *sigterm, *sigint, *sighup;
+	struct repair_ctx rc;
 	char *cause = NULL;
 	int r;
 
@@ -163,8 +182,15 @@ static int run(struct daemon *d)
 	evsignal_add(sighup, NULL);
 	log_notice("vibe-schedd %s listening on %s (state in %s); try: vibectl --socket %s status",
 		   VIBE_VERSION, d->cfg.socket_path, d->cfg.state_dir, d->cfg.socket_path);
+	rc.d = d;
+	rc.rep = store_repair_begin(d->store, STORE_EVENTS);
+	rc.ev = event_new(d->base, -1, 0, repair_cb, &rc);
+	event_priority_set(rc.ev, 1);
+	event_active(rc.ev, 0, 0);
 	notify_ready(d);
 	event_base_dispatch(d->base);
+	event_free(rc.ev);
+	store_repair_end(rc.rep);
 	notify_release(d);
 	event_free(sigterm);
 	event_free(sigint);

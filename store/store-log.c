@@ -135,25 +135,72 @@ static int log_cut_torn(int fd)
 	return 0;
 }
 
+void store_logs_repair_one(struct store *st, enum store_kind kind, const char *id)
+{
+	char name[LOG_NAME_MAX];
+	int fd;
+
+	snprintf(name, sizeof name, "%s.jsonl", id);
+	fd = store_openat(st->dirfd[kind], name, O_RDWR, 0);
+	if (fd >= 0) {
+		/* Best effort: the first append tries again. */
+		(void)log_cut_torn(fd);
+		close(fd);
+	}
+}
+
 void store_logs_repair(struct store *st, enum store_kind kind)
 {
-	char **ids = NULL, name[LOG_NAME_MAX];
+	char **ids = NULL;
 	size_t n = 0, i;
-	int fd;
 
 	if (store_list_logs(st, kind, &ids, &n) < 0)
 		return;
 	for (i = 0; i < n; i++) {
-		snprintf(name, sizeof name, "%s.jsonl", ids[i]);
-		fd = store_openat(st->dirfd[kind], name, O_RDWR, 0);
-		if (fd >= 0) {
-			/* Best effort: the first append tries again. */
-			(void)log_cut_torn(fd);
-			close(fd);
-		}
+		store_logs_repair_one(st, kind, ids[i]);
 		free(ids[i]);
 	}
 	free(ids);
+}
+
+struct store_repair {
+	enum store_kind kind;
+	bool listed;
+	char **ids;
+	size_t n, next;
+};
+
+struct store_repair *store_repair_begin(struct store *st, enum store_kind kind)
+{
+	struct store_repair *rep = xcalloc(1, sizeof *rep);
+
+	(void)st;
+	rep->kind = kind;
+	return rep;
+}
+
+bool store_repair_step(struct store *st, struct store_repair *rep, size_t max)
+{
+	if (!rep->listed) {
+		/* The listing is the first step's work. */
+		rep->listed = true;
+		if (store_list_logs(st, rep->kind, &rep->ids, &rep->n) < 0)
+			rep->n = 0;
+		return rep->n == 0;
+	}
+	for (; rep->next < rep->n && max > 0; rep->next++, max--)
+		store_logs_repair_one(st, rep->kind, rep->ids[rep->next]);
+	return rep->next >= rep->n;
+}
+
+void store_repair_end(struct store_repair *rep)
+{
+	if (!rep)
+		return;
+	for (size_t i = 0; i < rep->n; i++)
+		free(rep->ids[i]);
+	free(rep->ids);
+	free(rep);
 }
 
 /* Opens NAME for appending, creating it (and marking the directory) if

@@ -353,8 +353,12 @@ int store_open(const char *state_dir, struct store **ret, char **cause)
 		if (r < 0)
 			goto fail;
 	}
-	/* kill -9 tears appends (NOTES.md): cut torn tails on every start. */
-	store_logs_repair(st, STORE_EVENTS);
+	/* kill -9 tears appends (NOTES.md): torn tails are cut on every
+	 * start -- the posted-events log and backfills here, the schedules'
+	 * histories by the caller in the background (store_repair_step):
+	 * 100,000 of them would double the start-up time. Appending and
+	 * reading cut a torn tail first anyway. */
+	store_logs_repair_one(st, STORE_EVENTS, STORE_POSTED);
 	store_logs_repair(st, STORE_BACKFILLS);
 	if (created && fsync(st->rootfd) != 0) {
 		r = -errno;

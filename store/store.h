@@ -118,6 +118,15 @@ int store_read_log(struct store *st, enum store_kind kind, const char *id,
 		   void (*cb)(json_t *doc, void *arg), store_warn_cb warn,
 		   void *arg);
 
+/* Cutting the torn tails of every log of KIND a few at a time (so a
+ * daemon with 100,000 histories can do it after it is ready): begin lists
+ * the logs, each step repairs at most MAX of them and returns true when
+ * all are done, end frees. */
+struct store_repair;
+struct store_repair *store_repair_begin(struct store *st, enum store_kind kind);
+bool store_repair_step(struct store *st, struct store_repair *rep, size_t max);
+void store_repair_end(struct store_repair *rep);
+
 /* Lists the ids that have a <id>.jsonl file of KIND (new array of new
  * strings, *ret_n entries; free each and the array). */
 int store_list_logs(struct store *st, enum store_kind kind, char ***ret_ids,
