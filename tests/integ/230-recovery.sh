@@ -14,6 +14,7 @@ rid=$(req list_runs '{"schedule_id":"every2"}' | jq -r '.result.runs[0].run_id')
 assert_eq "$(run_status "$rid")" running "run before kill -9"
 kill9_daemon
 pkill -f '^sleep 30$' || true
+n=$(wc -l <"$OUT/fires")
 start_daemon --kill-grace-seconds 1
 out=$(req get_run "{\"run_id\":\"$rid\"}")
 assert_json "$out" .result.status failed
@@ -21,7 +22,6 @@ assert_json "$out" .result.error "daemon restarted"
 ev=$(req get_events '{"schedule_id":"every2","limit":100}' | jq -c "[.result.events[] | select(.run_id==\"$rid\")][0]")
 assert_json "$ev" .status failed
 assert_json "$ev" .error "daemon restarted"
-n=$(wc -l <"$OUT/fires")
 wait_for 10 lines_at_least $((n + 1)) "$OUT/fires" || fail "schedule did not fire again after restart"
 ok "kill -9 mid-run: run recorded failed, fires again"
 
