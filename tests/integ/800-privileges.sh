@@ -198,6 +198,33 @@ assert_eq "$(sort "$OUT/b_ev_acc" | paste -sd,)" "A-yes $UB,B-yes $UB,root $UB" 
 assert_eq "$(sort "$OUT/b_ev_noacc" | paste -sd,)" "B-yes $UB,root $UB" "b_ev_noacc ran for"
 ok "B's event schedule reacts to A only with accept_from [A] (and its filter), as B; root's events reach all"
 
+# ---- a schedule id deleted by B and taken by A ---------------------------------
+add_as "$UB" "$(sched reused cron "$CRON" "echo reused-b-secret; sleep 0.2")" >/dev/null
+add_as "$UB" "$(sched reused2 cron "$CRON" "echo reused2-b-secret; trap '' TERM; sleep 3")" >/dev/null
+rold=$(trigger_as "$UB" reused)
+wait_for 10 run_final "$rold" || fail "B's reused run did not finish"
+rlive=$(trigger_as "$UB" reused2)
+run_is_running() { [ "$(run_status "$1")" = running ]; }
+wait_for 5 run_is_running "$rlive" || fail "reused2 not running"
+as "$UB" delete_schedule '{"schedule_id":"reused"}' | jq -e .result.deleted >/dev/null || fail "B's delete"
+as "$UB" delete_schedule '{"schedule_id":"reused2"}' | jq -e .result.deleted >/dev/null || fail "B's delete 2"
+add_as "$UA" "$(sched reused cron "$CRON" "echo a")" >/dev/null
+out=$(as "$UA" add_schedule "{\"schedule\":$(sched reused2 cron "$CRON" "echo a")}")
+assert_json "$out" .error.code -32004
+assert_contains "$(echo "$out" | jq -r .error.message)" "still ending"
+wait_for 15 run_final "$rlive" || fail "B's cancelled run did not end"
+add_as "$UA" "$(sched reused2 cron "$CRON" "echo a")" >/dev/null
+for r in "$rold" "$rlive"; do
+	for m in get_run get_run_log cancel_run; do
+		expect_code "$UA" $m "{\"run_id\":\"$r\"}" -32001
+	done
+done
+for id in reused reused2; do
+	assert_eq "$(as "$UA" list_runs "{\"schedule_id\":\"$id\"}" | jq '.result.runs | length')" 0 "A's runs of $id"
+	assert_eq "$(as "$UA" get_events "{\"schedule_id\":\"$id\"}" | jq '.result.events | length')" 0 "A's events of $id"
+done
+ok "a schedule id B deleted is refused (-32004) while its runs end, then A takes it without B's runs or history"
+
 # ---- admin methods, the overflow uid ----------------------------------------
 expect_code "$UA" stop '{}' -32003
 expect_code "$UA" start '{}' -32003
