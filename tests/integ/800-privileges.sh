@@ -37,7 +37,7 @@ drop_users() {
 		getent passwd "$u" >/dev/null && userdel -r -f "$u" >/dev/null 2>&1
 	done
 	getent group "$GX" >/dev/null && groupdel "$GX"
-	(exit $rc)
+	set +e; (exit $rc)
 	cleanup
 }
 trap drop_users EXIT

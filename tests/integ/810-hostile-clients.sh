@@ -311,7 +311,7 @@ if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null; then
 		pkill -u "$FU" 2>/dev/null || true
 		sleep 0.2
 		userdel -f "$FU" >/dev/null 2>&1 || true
-		(exit $rc)
+		set +e; (exit $rc)
 		cleanup
 	}
 	trap drop_user EXIT
