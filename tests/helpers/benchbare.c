@@ -11,6 +11,9 @@
  *   timer COUNT PERIOD_MS        a timerfd (CLOCK_REALTIME, absolute) in
  *                                epoll, woken on PERIOD boundaries (offset
  *                                by half a period) -> lateness p50/p99/max
+ *   spawnlate COUNT PERIOD_MS STAMP_BIN FILE   the same timerfd, then fork +
+ *                                execve of benchstamp, which stamps its own
+ *                                start -> fire-to-child lateness p50/p99/max
  *   spawn SECONDS INFLIGHT       fork + execve /bin/true + waitpid, INFLIGHT
  *                                at once -> spawns/s
  *
@@ -243,6 +246,74 @@ static int mode_timer(long count, long period_ms)
 	return 0;
 }
 
+/* ---- timer + spawn: the floor of fire-to-child-running ---------------------- */
+
+/* Lines "bare DUE_NS START_NS" of FILE -> sorted lateness (ns); count in *n. */
+static long long *read_stamps(const char *file, long *n)
+{
+	FILE *f = fopen(file, "re");
+	long long due, start, *late = NULL;
+	long cap = 0;
+
+	*n = 0;
+	if (!f)
+		die(file);
+	while (fscanf(f, "bare %lld %lld\n", &due, &start) == 2) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			late = xrealloc(late, (size_t)cap * sizeof *late);
+		}
+		late[(*n)++] = start - due;
+	}
+	fclose(f);
+	qsort(late, (size_t)*n, sizeof *late, cmp_ll);
+	return late;
+}
+
+static int mode_spawnlate(long count, long period_ms, const char *stamp, const char *file)
+{
+	long long period = period_ms * 1000000LL, *late;
+	int tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC);
+	struct timespec now;
+	long i, n;
+
+	if (tfd < 0 || (unlink(file) < 0 && errno != ENOENT))
+		die("timerfd/unlink");
+	for (i = 0; i < count; i++) {
+		struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+		char env_due[64], *argv[] = { (char *)stamp, (char *)file, NULL };
+		char *envp[] = { env_due, NULL };
+		long long t, due;
+		uint64_t ticks;
+		pid_t pid;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		t = now.tv_sec * 1000000000LL + now.tv_nsec;
+		due = (t / period + 1) * period + period / 2;
+		its.it_value.tv_sec = due / 1000000000LL;
+		its.it_value.tv_nsec = due % 1000000000LL;
+		snprintf(env_due, sizeof env_due, "BENCH_DUE_NS=%lld", due);
+		timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+		if (read(tfd, &ticks, sizeof ticks) < 0)
+			die("read timerfd");
+		pid = fork();
+		if (pid == 0) {
+			execve(stamp, argv, envp);
+			_exit(127);
+		}
+		if (pid < 0 || waitpid(pid, NULL, 0) < 0)
+			die("fork/waitpid");
+	}
+	late = read_stamps(file, &n);
+	if (n == 0)
+		die("no stamps");
+	printf("{\"mode\":\"spawnlate\",\"count\":%ld,\"p50_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}\n",
+	       n, late[n / 2] / 1e3, late[n * 99 / 100] / 1e3, late[n - 1] / 1e3);
+	free(late);
+	close(tfd);
+	return 0;
+}
+
 /* ---- spawn ------------------------------------------------------------- */
 
 static pid_t spawn_true(void)
@@ -294,9 +365,12 @@ int main(int argc, char **argv)
 		return mode_append(argv[2], atoi(argv[3]), atof(argv[4]));
 	if (argc == 4 && strcmp(argv[1], "timer") == 0)
 		return mode_timer(atol(argv[2]), atol(argv[3]));
+	if (argc == 6 && strcmp(argv[1], "spawnlate") == 0)
+		return mode_spawnlate(atol(argv[2]), atol(argv[3]), argv[4], argv[5]);
 	if (argc == 4 && strcmp(argv[1], "spawn") == 0)
 		return mode_spawn(atof(argv[2]), atoi(argv[3]));
 	fprintf(stderr, "usage: benchbare rename DIR THREADS SECONDS | append FILE THREADS SECONDS |\n"
-		"                 timer COUNT PERIOD_MS | spawn SECONDS INFLIGHT\n");
+		"                 timer COUNT PERIOD_MS | spawn SECONDS INFLIGHT |\n"
+		"                 spawnlate COUNT PERIOD_MS STAMP_BIN FILE\n");
 	return 2;
 }

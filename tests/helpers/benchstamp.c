@@ -4,7 +4,9 @@
  * "SCHEDULE_ID SCHEDULED_EPOCH_S START_EPOCH_NS\n" to FILE with a single
  * O_APPEND write (lines from concurrent runs never interleave).
  * SCHEDULED_EPOCH_S is $VIBE_SCHEDULED_TIME (RFC 3339, seconds, with an
- * offset or Z) as seconds since the epoch. It owns nothing else.
+ * offset or Z) as seconds since the epoch. With $BENCH_DUE_NS set (by
+ * benchbare spawnlate) the line is "bare DUE_NS START_EPOCH_NS" instead.
+ * It owns nothing else.
  *
  * usage: benchstamp FILE
  */
@@ -58,9 +60,13 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (argc != 2)
 		return 2;
-	n = snprintf(line, sizeof line, "%s %lld %lld\n", id ? id : "-",
-		     parse_rfc3339(getenv("VIBE_SCHEDULED_TIME")),
-		     (long long)now.tv_sec * 1000000000LL + now.tv_nsec);
+	if (getenv("BENCH_DUE_NS"))
+		n = snprintf(line, sizeof line, "bare %s %lld\n", getenv("BENCH_DUE_NS"),
+			     (long long)now.tv_sec * 1000000000LL + now.tv_nsec);
+	else
+		n = snprintf(line, sizeof line, "%s %lld %lld\n", id ? id : "-",
+			     parse_rfc3339(getenv("VIBE_SCHEDULED_TIME")),
+			     (long long)now.tv_sec * 1000000000LL + now.tv_nsec);
 	fd = open(argv[1], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, line, (size_t)n) != n)
 		return 1;
