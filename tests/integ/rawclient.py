@@ -32,7 +32,10 @@ def main():
     except OSError as e:
         print("cannot connect: %s" % e, file=sys.stderr)
         sys.exit(3)
-    s.sendall(data)
+    try:
+        s.sendall(data)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the daemon closed first (e.g. a line over the cap): read what it said
     buf, got, deadline = b"", 0, time.time() + timeout
     s.settimeout(0.2)
     while got < want and time.time() < deadline:
