@@ -87,6 +87,11 @@ void store_logs_sync(struct store *st, int *err, char **cause);
  * repair runs on every start, not only when a log is read). Best effort
  * and silent: store_open has no warn callback. */
 void store_logs_repair(struct store *st, enum store_kind kind);
+
+/* Removes NAME from KIND's directory (ENOENT is success) and marks the
+ * directory for the next sync. 0 or -errno with *cause. */
+int store_unlink(struct store *st, enum store_kind kind, const char *name,
+		 char **cause);
 void store_logs_repair_one(struct store *st, enum store_kind kind, const char *id);
 
 /* Closes every cached log fd (no sync). */

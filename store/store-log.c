@@ -314,7 +314,6 @@ int store_remove_log(struct store *st, enum store_kind kind, const char *id,
 {
 	char name[LOG_NAME_MAX];
 	struct store_log *l;
-	int r;
 
 	if (!log_name(kind, id, name)) {
 		*cause = xasprintf("%s: invalid log id",
@@ -324,15 +323,7 @@ int store_remove_log(struct store *st, enum store_kind kind, const char *id,
 	l = log_find(st, kind, id);
 	if (l != NULL)
 		log_evict(st, l, false);
-	if (unlinkat(st->dirfd[kind], name, 0) != 0) {
-		if (errno == ENOENT)
-			return 0;
-		r = -errno;
-		*cause = store_cause(kind, name, "unlink", r);
-		return r;
-	}
-	store_mark_dir(st, kind);
-	return 0;
+	return store_unlink(st, kind, name, cause);
 }
 
 void store_logs_sync(struct store *st, int *err, char **cause)

@@ -493,6 +493,14 @@ int store_remove(struct store *st, enum store_kind kind, const char *id,
 	if (r < 0)
 		return r;
 	snprintf(name, sizeof name, "%s.json", id);
+	return store_unlink(st, kind, name, cause);
+}
+
+int store_unlink(struct store *st, enum store_kind kind, const char *name,
+		 char **cause)
+{
+	int r;
+
 	if (unlinkat(st->dirfd[kind], name, 0) != 0) {
 		if (errno == ENOENT)
 			return 0;
