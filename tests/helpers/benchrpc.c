@@ -245,6 +245,9 @@ int main(int argc, char **argv)
 		conns[i].fd = connect_unix(argv[1]);
 		if (conns[i].fd < 0) {
 			fprintf(stderr, "benchrpc: connect %s: %s\n", argv[1], strerror(-conns[i].fd));
+			while (i-- > 0)
+				close(conns[i].fd);
+			free(conns);
 			return 1;
 		}
 		conns[i].quota = b.total / nconn + (i < b.total % nconn ? 1 : 0);
