@@ -432,8 +432,11 @@ static void start_run(struct run *r)
 		finish_run(r);
 		return;
 	}
-	save_run(r);
+	/* The first processes start before the record is written: the
+	 * record is not an acknowledgement, and a fire should reach its
+	 * child without waiting for a file to be created. */
 	start_ready_assets(r);
+	save_run(r);
 }
 
 static void dispatch(struct daemon *d)
@@ -494,7 +497,11 @@ const char *runner_submit(struct daemon *d, const struct run_request *rq,
 	struct run *r = run_new(d, rq);
 
 	(void)cause;
-	save_run(r);
+	/* Only a queued run that answers a request (manual, event) is on
+	 * disk before it starts, so a restart queues it again; a scheduled
+	 * one lost to a crash before it started is the catch-up policy's. */
+	if (r->trigger == TRIGGER_MANUAL || r->trigger == TRIGGER_EVENT)
+		save_run(r);
 	link_active(d->runner, r);
 	enqueue(d->runner, r);
 	/* Started from the next loop turn, so the caller records the trigger
