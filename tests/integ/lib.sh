@@ -125,10 +125,16 @@ run_final() { case "$(run_status "$1")" in succeeded|failed|cancelled) return 0 
 trigger() { req run_schedule "{\"schedule_id\":\"$1\"}" | jq -r .result.run_id; }
 
 # no_zombies: the daemon has no zombie children.
+# A child is a zombie for a moment between its exit and the daemon's
+# waitpid; one that stays a zombie for 2 s was never reaped.
 no_zombies() {
-	local z
-	z=$(ps --ppid "$DPID" -o stat= 2>/dev/null | grep -c '^Z' || true)
-	[ "$z" = 0 ] || fail "$z zombie children of the daemon"
+	local z i
+	for i in $(seq 1 20); do
+		z=$(ps --ppid "$DPID" -o stat= 2>/dev/null | grep -c '^Z' || true)
+		[ "$z" = 0 ] && return 0
+		sleep 0.1
+	done
+	fail "$z zombie children of the daemon for 2 s"
 }
 
 # lines FILE: its line count (0 if missing).
