@@ -877,6 +877,10 @@ int runner_init(struct daemon *d, char **cause)
 		return -EIO;
 	}
 	rn->dispatch_ev = event_new(d->base, -1, 0, dispatch_cb, d);
+	/* Starting runs and reaping come before the store's group fsync
+	 * (priority 1): a fire should not wait for a disk flush. */
+	event_priority_set(rn->dispatch_ev, 0);
+	event_priority_set(rn->sigchld_ev, 0);
 	recover(d);
 	return 0;
 }

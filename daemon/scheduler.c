@@ -307,6 +307,7 @@ int scheduler_init(struct daemon *d, char **cause)
 		return -errno;
 	}
 	sc->ev = event_new(d->base, sc->tfd, EV_READ | EV_PERSIST, timer_cb, d);
+	event_priority_set(sc->ev, 0);	/* firing goes first */
 	event_add(sc->ev, NULL);
 	d->scheduler = sc;
 	d->running = !d->cfg.start_stopped;
