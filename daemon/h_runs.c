@@ -55,12 +55,20 @@ void h_get_last_event(struct call *c)
 	json_decref(evs);
 }
 
-static bool run_visible(const char *schedule_id, void *arg)
+/* A run belongs to whoever owned its schedule when it was triggered (the
+ * id may have changed hands since). */
+static bool run_visible(const json_t *run, void *arg)
 {
 	struct call *c = arg;
-	struct schedule *s = sched_find(c->d->sched, schedule_id);
+	json_t *uid = json_object_get(run, "owner_uid");
+	struct schedule *s;
 
-	return c->peer->admin || (s && s->owner_uid == c->peer->uid);
+	if (c->peer->admin)
+		return true;
+	if (json_is_integer(uid))
+		return (uid_t)json_integer_value(uid) == c->peer->uid;
+	s = sched_find(c->d->sched, json_string_value(json_object_get(run, "schedule_id")));
+	return s && s->owner_uid == c->peer->uid;
 }
 
 void h_list_runs(struct call *c)
@@ -92,7 +100,7 @@ static json_t *visible_run(struct call *c)
 	const char *id = json_string_value(json_object_get(c->params, "run_id"));
 	json_t *run = runner_get_run(c->d, id);
 
-	if (run && !run_visible(json_string_value(json_object_get(run, "schedule_id")), c)) {
+	if (run && !run_visible(run, c)) {
 		json_decref(run);
 		run = NULL;
 	}

@@ -126,19 +126,11 @@ static struct schedule *parse_request_schedule(struct call *c)
  * possibly different, owner. */
 static bool id_reusable(struct call *c, const char *id)
 {
-	json_t *running = runner_list_runs(c->d, id, "running", 1, NULL, NULL);
-	json_t *queued = runner_list_runs(c->d, id, "queued", 1, NULL, NULL);
-	bool busy = json_array_size(running) || json_array_size(queued);
 	char *cause = NULL;
 	int r;
 
-	json_decref(running);
-	json_decref(queued);
-	if (busy) {
-		call_fail(c, RPC_CONFLICT, "schedule.schedule_id",
-			  "schedule '%s' was deleted and its runs are still ending; try again shortly", id);
-		return false;
-	}
+	/* Runs of a deleted schedule still ending are marked forgotten at
+	 * delete time: they leave nothing under the id when they end. */
 	runner_forget_schedule(c->d, id);
 	if ((r = store_remove_log(c->d->store, STORE_EVENTS, id, &cause)) < 0) {
 		call_fail_store(c, r, cause);
@@ -319,8 +311,9 @@ void h_delete_schedule(struct call *c)
 		free(cause);
 		return;
 	}
-	runner_cancel_schedule(c->d, s->id);
+	/* Forgotten first: the runs being cancelled leave no trace. */
 	runner_forget_schedule(c->d, s->id);
+	runner_cancel_schedule(c->d, s->id);
 	events_forget_schedule(c->d, s->id);
 	history_forget(s->id);
 	log_info("uid %u deleted schedule %s", (unsigned)c->peer->uid, s->id);

@@ -69,6 +69,7 @@ struct run {
 	size_t nassets;
 	bool after_previous;		/* see struct run_request */
 	bool cancelling;
+	bool forgotten;			/* its schedule was deleted: leave no trace */
 	bool stopping;			/* the daemon is shutting down */
 	char *error;			/* new */
 	struct spawn_user user;

@@ -74,6 +74,7 @@ json_t *run_to_json(const struct run *r)
 
 	json_object_set_new(o, "run_id", json_string(r->run_id));
 	json_object_set_new(o, "schedule_id", json_string(r->schedule_id));
+	json_object_set_new(o, "owner_uid", json_integer(r->owner_uid));
 	json_object_set_new(o, "event_id", r->event_id ? json_string(r->event_id) : json_null());
 	json_object_set_new(o, "trigger_type", json_string(trigger_type_name(r->trigger)));
 	json_object_set_new(o, "scheduled_time", json_string(rfc3339_format_utc(r->scheduled_time, buf)));
@@ -256,6 +257,7 @@ static void run_free(struct run *r)
 }
 
 static void remember_finished(struct daemon *d, struct run *r);
+static void remove_run_files(struct daemon *d, json_t *run);
 
 static void record_event_outcome(struct run *r)
 {
@@ -289,8 +291,12 @@ static void finish_run(struct run *r)
 		   (failed || r->error) ? RUN_FAILED : RUN_SUCCEEDED;
 	r->finished_ms = now_ms();
 	proc_sweep_run(r);
-	save_run(r);
-	record_event_outcome(r);
+	/* A run of a deleted schedule leaves nothing under the id, which a
+	 * new schedule (maybe another user's) may already hold. */
+	if (!r->forgotten) {
+		save_run(r);
+		record_event_outcome(r);
+	}
 	vlog_run(r->state == RUN_SUCCEEDED ? LOG_INFO : LOG_NOTICE, r->schedule_id, r->run_id,
 		 "run %s of %s %s", r->run_id, r->schedule_id, run_state_name(r->state));
 	if (r->prev)
@@ -299,7 +305,14 @@ static void finish_run(struct run *r)
 		rn->active = r->next;
 	if (r->next)
 		r->next->prev = r->prev;
-	remember_finished(d, r);
+	if (r->forgotten) {
+		json_t *doc = run_to_json(r);
+
+		remove_run_files(d, doc);
+		json_decref(doc);
+	} else {
+		remember_finished(d, r);
+	}
 	if (r->on_done)
 		r->on_done(r->run_id, run_state_name(r->state), r->arg);
 	r->arg = NULL;	/* on_done took it */
@@ -573,7 +586,7 @@ static int newest_first(const void *a, const void *b)
 }
 
 static bool run_matches(json_t *run, const char *schedule_id, const char *status,
-			bool (*visible)(const char *, void *), void *arg)
+			bool (*visible)(const json_t *, void *), void *arg)
 {
 	const char *sid = json_string_value(json_object_get(run, "schedule_id"));
 
@@ -581,12 +594,12 @@ static bool run_matches(json_t *run, const char *schedule_id, const char *status
 		return false;
 	if (status && strcmp(json_string_value(json_object_get(run, "status")), status) != 0)
 		return false;
-	return !visible || visible(sid, arg);
+	return !visible || visible(run, arg);
 }
 
 json_t *runner_list_runs(struct daemon *d, const char *schedule_id,
 			 const char *status, size_t limit,
-			 bool (*visible)(const char *schedule_id, void *arg),
+			 bool (*visible)(const json_t *run, void *arg),
 			 void *arg)
 {
 	json_t *all = json_array(), *out = json_array(), *arr, *run;
@@ -712,6 +725,10 @@ void runner_forget_schedule(struct daemon *d, const char *schedule_id)
 {
 	json_t *arr = json_object_get(d->runner->finished, schedule_id), *run;
 	size_t i;
+
+	for (struct run *r = d->runner->active; r; r = r->next)
+		if (strcmp(r->schedule_id, schedule_id) == 0)
+			r->forgotten = true;
 
 	json_array_foreach(arr, i, run)
 		remove_run_files(d, run);

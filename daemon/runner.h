@@ -70,7 +70,7 @@ json_t *runner_get_run(struct daemon *d, const char *run_id);
  * it -- the caller passes a filter callback instead for flexibility. */
 json_t *runner_list_runs(struct daemon *d, const char *schedule_id,
 			 const char *status, size_t limit,
-			 bool (*visible)(const char *schedule_id, void *arg),
+			 bool (*visible)(const json_t *run, void *arg),
 			 void *arg);
 /* The run's output: one asset's (ASSET non-NULL) or all, asset by asset in
  * start order under "==> ASSET <==" headers; only the last TAIL_BYTES of

@@ -40,6 +40,7 @@ struct scheduler {
 struct done_ctx {
 	struct daemon *d;
 	char *schedule_id;
+	int64_t created_at_ms;		/* which schedule of that id */
 };
 
 static void done_ctx_free(void *arg)
@@ -55,11 +56,13 @@ static void schedule_run_done(const char *run_id, const char *status, void *arg)
 	struct done_ctx *dc = arg;
 	struct schedule *s = sched_find(dc->d->sched, dc->schedule_id);
 
-	if (s) {
+	/* The schedule may have been deleted, or deleted and added again
+	 * (maybe by another user): then the outcome is not its. */
+	if (s && s->created_at_ms == dc->created_at_ms) {
 		free(s->last_status);
 		s->last_status = xstrdup(status);
+		scheduler_run_finished(dc->d, dc->schedule_id, run_id, status);
 	}
-	scheduler_run_finished(dc->d, dc->schedule_id, run_id, status);
 	done_ctx_free(dc);
 }
 
@@ -111,6 +114,7 @@ json_t *scheduler_trigger(struct daemon *d, struct schedule *s,
 
 		dc->d = d;
 		dc->schedule_id = xstrdup(s->id);
+		dc->created_at_ms = s->created_at_ms;
 		runner_submit(d, &rq, &cause);
 		json_decref(graph);
 	}
