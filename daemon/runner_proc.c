@@ -305,11 +305,11 @@ static void begin_attempt(struct asset_run *a)
 	a->signal = 0;
 	if (!a->started_ms)
 		a->started_ms = now_ms();
-	if (a->log_fd < 0)
-		a->log_fd = open_log(a);
-	if (a->attempts > 1)
-		log_note(a, "\n[vibe-schedd: attempt %d]\n", a->attempts);
+	/* Spawn first, then create the log file: the child's output waits in
+	 * the pipe, and creating a file can take a millisecond. */
 	if (spawn_attempt(a, &cause) < 0) {
+		if (a->log_fd < 0)
+			a->log_fd = open_log(a);
 		log_note(a, "[vibe-schedd: %s]\n", cause);
 		vlog_run(LOG_WARNING, a->run->schedule_id, a->run->run_id, "run %s asset %s: %s",
 			 a->run->run_id, a->name, cause);
@@ -322,6 +322,10 @@ static void begin_attempt(struct asset_run *a)
 		arm_timer(a, TIMER_SPAWN_FAILED, 0);
 		return;
 	}
+	if (a->log_fd < 0)
+		a->log_fd = open_log(a);
+	if (a->attempts > 1)
+		log_note(a, "\n[vibe-schedd: attempt %d]\n", a->attempts);
 	if (t)
 		arm_timer(a, TIMER_TIMEOUT, json_number_value(t));
 }
