@@ -187,6 +187,55 @@ static bool deliver(struct daemon *d, struct schedule *s, const json_t *te)
 	return true;
 }
 
+/* ---- trailing windows open at a restart ------------------------------------------- */
+
+/* The pending event of a trailing window, from a schedule's history: the
+ * newest record when it is a debounced event (no trigger came after it).
+ * *RET_AGE is its age in seconds. NULL if none (new reference). */
+static json_t *pending_trailing(struct daemon *d, const struct schedule *s,
+				double *ret_age)
+{
+	json_t *evs = history_get_events(d, s->id, 1), *ev = json_array_get(evs, 0);
+	const char *st = json_string_value(json_object_get(ev, "status"));
+	const char *at = json_string_value(json_object_get(ev, "triggered_at"));
+	json_t *te = NULL;
+	int64_t ms;
+
+	if (st && strcmp(st, "debounced") == 0 && at &&
+	    rfc3339_parse_ms(at, NULL, &ms, NULL, NULL) == 0 &&
+	    json_is_object(json_object_get(ev, "trigger_event"))) {
+		te = json_incref(json_object_get(ev, "trigger_event"));
+		*ret_age = (double)(now_ms() - ms) / 1000.0;
+	}
+	json_decref(evs);
+	return te;
+}
+
+void events_restore(struct daemon *d)
+{
+	for (size_t i = 0; i < sched_count(d->sched); i++) {
+		struct schedule *s = sched_at(d->sched, i);
+		struct debounce *db;
+		double age = 0, left;
+		json_t *te;
+
+		if (s->type != STYPE_EVENT || s->status != SSTATUS_ACTIVE ||
+		    s->debounce_mode != DEBOUNCE_TRAILING || s->debounce_seconds <= 0)
+			continue;
+		te = pending_trailing(d, s, &age);
+		if (!te)
+			continue;
+		/* The daemon stopped inside a quiet window: finish it. */
+		db = debounce_get(d, s->id);
+		json_decref(db->pending);
+		db->pending = te;
+		left = s->debounce_seconds - age;
+		arm_trailing(d, db, left > 0 ? left : 0);
+		log_info("schedule %s: a trailing debounce window was open at the last stop; it ends in %.1f s",
+			 s->id, left > 0 ? left : 0);
+	}
+}
+
 /* ---- the posted-events log, bounded ----------------------------------------------- */
 
 /* events/_posted.jsonl keeps the newest 100 x history_limit events (the

@@ -21,6 +21,11 @@ json_t *events_post(struct daemon *d, const char *type, const json_t *data,
 void events_run_finished(struct daemon *d, const char *schedule_id,
 			 const char *run_id, const char *status);
 
+/* At start-up: trailing debounce windows that were open when the daemon
+ * stopped (their last history record is a debounced event) are armed
+ * again for what is left of them, so the burst's last event still runs. */
+void events_restore(struct daemon *d);
+
 /* Drops the debounce state of a deleted schedule. */
 void events_forget_schedule(struct daemon *d, const char *schedule_id);
 void events_release(struct daemon *d);

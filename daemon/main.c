@@ -173,6 +173,7 @@ static int run(struct daemon *d)
 		free(cause);
 		return 1;
 	}
+	events_restore(d);
 	runner_start_dispatch(d);
 	sigterm = evsignal_new(d->base, SIGTERM, signal_cb, d);
 	sigint = evsignal_new(d->base, SIGINT, signal_cb, d);
