@@ -120,26 +120,6 @@ static struct schedule *parse_request_schedule(struct call *c)
 	return s;
 }
 
-/* A deleted schedule's runs may still be ending (a cancel waits for the
- * processes): its id stays taken until they have, and what they left
- * (finished runs, history lines) is dropped before the id gets a new,
- * possibly different, owner. */
-static bool id_reusable(struct call *c, const char *id)
-{
-	char *cause = NULL;
-	int r;
-
-	/* Runs of a deleted schedule still ending are marked forgotten at
-	 * delete time: they leave nothing under the id when they end. */
-	runner_forget_schedule(c->d, id);
-	if ((r = store_remove_log(c->d->store, STORE_EVENTS, id, &cause)) < 0) {
-		call_fail_store(c, r, cause);
-		free(cause);
-		return false;
-	}
-	return true;
-}
-
 void h_add_schedule(struct call *c)
 {
 	struct schedule *s = parse_request_schedule(c), *old;
@@ -152,10 +132,6 @@ void h_add_schedule(struct call *c)
 		 * but the id is still taken: say so without details. */
 		call_fail(c, RPC_ALREADY_EXISTS, "schedule.schedule_id",
 			  "schedule '%s' already exists", s->id);
-		schedule_free(s);
-		return;
-	}
-	if (!id_reusable(c, s->id)) {
 		schedule_free(s);
 		return;
 	}

@@ -88,6 +88,12 @@ void store_logs_sync(struct store *st, int *err, char **cause);
  * and silent: store_open has no warn callback. */
 void store_logs_repair(struct store *st, enum store_kind kind);
 
+/* Writes DATA into the temp file TMP under DFD, fsyncs it (if SYNC) and
+ * closes it; on failure removes it and names the failing call in *call.
+ * Returns 0 or -errno. The caller renames it into place. */
+int store_write_temp(int dfd, const char *tmp, const char *data, size_t len,
+		     bool sync, const char **call);
+
 /* Removes NAME from KIND's directory (ENOENT is success) and marks the
  * directory for the next sync. 0 or -errno with *cause. */
 int store_unlink(struct store *st, enum store_kind kind, const char *name,

@@ -563,7 +563,7 @@ int store_replace_log(struct store *st, enum store_kind kind, const char *id,
 	const char *call = "encode";
 	struct store_log *l;
 	size_t len = 0;
-	int dfd, fd, r;
+	int dfd, r;
 
 	if ((kind != STORE_EVENTS && kind != STORE_BACKFILLS) || !log_name(kind, id, name) ||
 	    !json_is_array(docs)) {
@@ -575,28 +575,16 @@ int store_replace_log(struct store *st, enum store_kind kind, const char *id,
 	r = replace_content(st, docs, &data, &len);
 	if (r < 0)
 		goto fail;
-	fd = store_openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-	if (fd < 0) {
-		r = fd;
-		call = "open temp file";
+	r = store_write_temp(dfd, tmp, data ? data : "", len, true, &call);
+	if (r < 0)
 		goto fail;
-	}
-	r = store_write_all(fd, data ? data : "", len);
-	call = "write";
-	if (r == 0 && fsync(fd) != 0) {
-		r = -errno;
-		call = "fsync";
-	}
-	close(fd);
 	/* The cached append fd would keep writing to the old inode. */
 	l = log_find(st, kind, id);
-	if (r == 0 && l)
+	if (l)
 		log_evict(st, l, true);
-	if (r == 0 && renameat(dfd, tmp, dfd, name) != 0) {
+	if (renameat(dfd, tmp, dfd, name) != 0) {
 		r = -errno;
 		call = "rename";
-	}
-	if (r < 0) {
 		unlinkat(dfd, tmp, 0);
 		goto fail;
 	}

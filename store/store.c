@@ -407,29 +407,29 @@ static int check_record(enum store_kind kind, const char *id, char **cause)
 	return 0;
 }
 
-/* Writes st->buf to the open temp file FD, fsyncs it (unless LAZY) and
- * closes it (always). Returns 0 or -errno with *call naming the call. */
-static int put_write(struct store *st, int fd, bool lazy, const char **call)
+int store_write_temp(int dfd, const char *tmp, const char *data, size_t len,
+		     bool sync, const char **call)
 {
-	int r;
+	int fd = store_openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640), r;
 
-	r = store_write_all(fd, st->buf, st->buf_len);
-	if (r < 0) {
-		*call = "write";
-		close(fd);
-		return r;
+	if (fd < 0) {
+		*call = "open temp file";
+		return fd;
 	}
-	if (!lazy && fsync(fd) != 0) {
+	r = store_write_all(fd, data, len);
+	if (r < 0)
+		*call = "write";
+	else if (sync && fsync(fd) != 0) {
 		r = -errno;
 		*call = "fsync";
-		close(fd);
-		return r;
 	}
-	if (close(fd) != 0) {
+	if (close(fd) != 0 && r == 0) {
+		r = -errno;
 		*call = "close";
-		return -errno;
 	}
-	return 0;
+	if (r < 0)
+		unlinkat(dfd, tmp, 0);
+	return r;
 }
 
 static int put(struct store *st, enum store_kind kind, const char *id,
@@ -437,7 +437,7 @@ static int put(struct store *st, enum store_kind kind, const char *id,
 {
 	char name[STORE_ID_MAX + 16], tmp[STORE_ID_MAX + 16];
 	const char *call = "encode";
-	int fd, r, dfd;
+	int r, dfd;
 
 	r = check_record(kind, id, cause);
 	if (r < 0)
@@ -448,18 +448,12 @@ static int put(struct store *st, enum store_kind kind, const char *id,
 	r = store_dump(st, doc, false);
 	if (r < 0)
 		goto fail;
-	fd = store_openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-	if (fd < 0) {
-		r = fd;
-		call = "open temp file";
+	r = store_write_temp(dfd, tmp, st->buf, st->buf_len, !lazy, &call);
+	if (r < 0)
 		goto fail;
-	}
-	r = put_write(st, fd, lazy, &call);
-	if (r == 0 && renameat(dfd, tmp, dfd, name) != 0) {
+	if (renameat(dfd, tmp, dfd, name) != 0) {
 		r = -errno;
 		call = "rename";
-	}
-	if (r < 0) {
 		unlinkat(dfd, tmp, 0);
 		goto fail;
 	}
